@@ -1,0 +1,9 @@
+//! Stateful table operators, one family per file.
+
+mod combine;
+mod group;
+mod join;
+mod keyed;
+
+pub use group::{GroupBy, GroupDiff};
+pub use join::Join;
