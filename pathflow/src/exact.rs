@@ -106,7 +106,7 @@ impl ExactSum {
         let m = if bits >> 63 != 0 { -m } else { m };
         let tt = times.trailing_zeros();
         let mant = m * i128::from(times >> tt);
-        // e + tz + tt is in [-1074, 1034], well within i16.
+        // e + tz + tt is in [-1074, 1023 + 63], well within i16.
         let exp = (e + tz as i32 + tt as i32) as i16;
         ExactSum {
             repr: Repr::Small { mant, exp },
@@ -313,16 +313,18 @@ fn add_small(m1: i128, e1: i16, m2: i128, e2: i16) -> Option<(i128, i16)> {
     } else {
         (m2, e2, m1, e1)
     };
-    // Align to the smaller exponent.
+    // Align to the smaller exponent. The shift keeps the value iff it leaves at least one
+    // copy of the sign bit: `d` must be less than the count of leading sign bits.
     let d = (i32::from(hi_e) - i32::from(lo_e)) as u32;
-    if d >= 127 {
+    let sign_bits = (hi_m ^ (hi_m >> 127)).leading_zeros();
+    if d >= sign_bits {
         return None;
     }
-    let shifted = hi_m << d;
-    if shifted >> d != hi_m {
-        return None;
+    let sum = (hi_m << d).checked_add(lo_m)?;
+    if d > 0 {
+        // Even plus odd: already odd, hence canonical.
+        return Some((sum, lo_e));
     }
-    let sum = shifted.checked_add(lo_m)?;
     if sum == 0 {
         return Some((0, 0));
     }

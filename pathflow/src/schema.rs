@@ -115,6 +115,9 @@ pub trait Schema: Row + Field {
     /// Whether the type declares a primary key; rows read from a source are then upserted.
     const HAS_PRIMARY_KEY: bool;
 
+    /// The names of the primary-key columns, in key order (empty when none).
+    const PRIMARY_KEY_COLUMNS: &'static [&'static str];
+
     /// The primary key of this row (`()` when the type declares none).
     fn primary_key(&self) -> Self::Key;
 

@@ -73,8 +73,13 @@ pub trait SourceReader<T>: 'static {
         false
     }
 
-    /// Called when every sink has written all epochs before `epoch`: a good moment to commit
-    /// offsets.
+    /// Called when the runner closes `epoch`: everything read so far belongs to it or an
+    /// earlier one. Remember the read positions here to commit them in
+    /// [`SourceReader::on_complete`].
+    fn on_epoch_closed(&mut self, _epoch: u64) {}
+
+    /// Called when every sink has written `epoch` and all before it: a good moment to
+    /// commit offsets.
     fn on_complete(&mut self, _epoch: u64) -> Result<()> {
         Ok(())
     }

@@ -66,7 +66,7 @@ impl Timestamp {
     /// - a date alone, `2024-01-02`, meaning midnight UTC.
     ///
     /// Years are four digits, or (as written by [`Timestamp::to_rfc3339`] for years outside
-    /// 0000–9999) a sign and four or more digits, e.g. `+10000-01-01` or `-0001-12-31`. Leap
+    /// 0000–9999) a sign and 4 to 9 digits, e.g. `+10000-01-01` or `-0001-12-31`. Leap
     /// seconds (second `60`) are rejected.
     ///
     /// # Errors

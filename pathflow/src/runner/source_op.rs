@@ -225,6 +225,7 @@ fn operator<'s, T: Row>(
             let now = if streaming { now_ms() } else { 0 };
             if streaming && !self_committing && now >= buffer.epoch {
                 emit(&mut buffer, rows_cap, positioned_cap);
+                source.on_epoch_closed(buffer.epoch);
                 emitted.push_back(buffer.epoch);
                 buffer.epoch = (now / interval + 1) * interval;
                 rows_cap.downgrade(&buffer.epoch);
@@ -259,6 +260,7 @@ fn operator<'s, T: Row>(
                 let commit = output.commit_requested;
                 if commit {
                     emit(&mut buffer, rows_cap, positioned_cap);
+                    source.on_epoch_closed(buffer.epoch);
                     emitted.push_back(buffer.epoch);
                     buffer.epoch = now_ms().max(buffer.epoch + 1);
                     rows_cap.downgrade(&buffer.epoch);
