@@ -1,1 +1,5 @@
 
+
+/// Kafka source and sink (feature `kafka`).
+#[cfg(feature = "kafka")]
+pub mod kafka;
