@@ -9,6 +9,14 @@ if ! cargo nextest --version >/dev/null 2>&1; then
     cargo install cargo-nextest --locked
 fi
 
+# The Kafka tests run a real Kafka-protocol broker, tansu; each test starts its own broker on
+# a free loopback port and kills it at the end (tansu ignores SIGTERM).
+if ! command -v tansu >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/tansu" ]; then
+    echo "==> installing the tansu broker (about 10 minutes, once)"
+    cargo install tansu --locked --features dynostore,libsql
+fi
+export PATHFLOW_TANSU="${PATHFLOW_TANSU:-$(command -v tansu || echo "$HOME/.cargo/bin/tansu")}"
+
 echo "==> tests"
 cargo nextest run --workspace --all-features --no-fail-fast
 

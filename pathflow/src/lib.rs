@@ -41,6 +41,7 @@ pub mod sink;
 pub mod source;
 mod table;
 pub mod time;
+pub mod window;
 
 #[doc(hidden)]
 #[path = "private.rs"]
@@ -60,11 +61,16 @@ pub use source::{Source, SourceReader};
 pub use table::{Diff, Epoch, Table};
 pub use time::{Duration, Timestamp};
 
+/// Derives [`Schema`] for a struct with named fields; see the crate documentation.
+pub use pathflow_macros::Schema;
+/// Declares pipeline functions over tables, generic over the mode, with columns by name.
+pub use pathflow_macros::pipeline;
+
 /// What most pipelines need: `use pathflow::prelude::*;`.
 pub mod prelude {
     pub use crate::mode::{Batch, Mode, Streaming};
     pub use crate::runner::{Runner, RunnerArgs};
-    pub use crate::schema::{Row, Schema};
     pub use crate::table::Table;
     pub use crate::time::{Duration, Timestamp};
+    pub use crate::{pipeline, Row, Schema};
 }

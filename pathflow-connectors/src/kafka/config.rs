@@ -96,7 +96,9 @@ impl KafkaConfig {
 
 fn is_secret(key: &str) -> bool {
     let key = key.to_ascii_lowercase();
-    ["password", "secret", "key", "token", "jaas"].iter().any(|word| key.contains(word))
+    ["password", "secret", "key", "token", "jaas"]
+        .iter()
+        .any(|word| key.contains(word))
 }
 
 impl fmt::Debug for KafkaConfig {
@@ -104,7 +106,16 @@ impl fmt::Debug for KafkaConfig {
         let properties: BTreeMap<&str, &str> = self
             .properties
             .iter()
-            .map(|(k, v)| (k.as_str(), if is_secret(k) { "[redacted]" } else { v.as_str() }))
+            .map(|(k, v)| {
+                (
+                    k.as_str(),
+                    if is_secret(k) {
+                        "[redacted]"
+                    } else {
+                        v.as_str()
+                    },
+                )
+            })
             .collect();
         f.debug_struct("KafkaConfig")
             .field("brokers", &self.brokers)
@@ -127,8 +138,14 @@ mod tests {
             .set("ssl.key.password", "s3cr3t")
             .set("client.id", "visible");
         let debug = format!("{config:?}");
-        assert!(!debug.contains("hunter2") && !debug.contains("s3cr3t"), "{debug}");
+        assert!(
+            !debug.contains("hunter2") && !debug.contains("s3cr3t"),
+            "{debug}"
+        );
         assert!(debug.contains("visible"));
-        assert_eq!(config.redact("auth failed for hunter2/s3cr3t"), "auth failed for [redacted]/[redacted]");
+        assert_eq!(
+            config.redact("auth failed for hunter2/s3cr3t"),
+            "auth failed for [redacted]/[redacted]"
+        );
     }
 }

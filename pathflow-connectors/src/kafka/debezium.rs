@@ -23,16 +23,22 @@ pub(crate) fn decode<T: Schema>(text: &str) -> Result<Change<T>, String> {
         .ok_or("a Debezium event without an `op` field")?;
     let row = |field: &str| -> Result<T, String> {
         match event.get(field) {
-            Some(value) if !value.is_null() => schema::decode_json::<T>(value)
-                .map_err(|e| format!("Debezium `{field}`: {e}")),
+            Some(value) if !value.is_null() => {
+                schema::decode_json::<T>(value).map_err(|e| format!("Debezium `{field}`: {e}"))
+            }
             _ => Err(format!("a Debezium `{op}` event without `{field}`")),
         }
     };
     match op {
         "c" | "r" => row("after").map(Change::Upsert),
-        "u" => Ok(Change::Replace { before: row("before").ok(), after: row("after")? }),
+        "u" => Ok(Change::Replace {
+            before: row("before").ok(),
+            after: row("after")?,
+        }),
         "d" => row("before").map(Change::Delete),
         "t" | "m" => Ok(Change::Nothing),
-        other => Err(format!("unknown Debezium op `{other}` (expected c, r, u or d)")),
+        other => Err(format!(
+            "unknown Debezium op `{other}` (expected c, r, u or d)"
+        )),
     }
 }

@@ -54,7 +54,9 @@ pub(crate) fn decode<T: Schema>(
     let Some(value) = value else {
         return match key {
             Some(key) if T::HAS_PRIMARY_KEY => decode_key::<T>(key).map(Change::DeleteKey),
-            Some(_) => Err("a tombstone (null payload) for a schema without a primary key".to_owned()),
+            Some(_) => {
+                Err("a tombstone (null payload) for a schema without a primary key".to_owned())
+            }
             None => Err("a message with neither key nor payload".to_owned()),
         };
     };
@@ -64,7 +66,9 @@ pub(crate) fn decode<T: Schema>(
             let mut json: JsonValue =
                 serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
             fill_key_columns::<T>(&mut json, key)?;
-            schema::decode_json::<T>(&json).map(Change::Upsert).map_err(|e| e.to_string())
+            schema::decode_json::<T>(&json)
+                .map(Change::Upsert)
+                .map_err(|e| e.to_string())
         }
         Payload::Csv { delimiter } => decode_csv::<T>(text, delimiter).map(Change::Upsert),
         Payload::Text => {
@@ -75,8 +79,13 @@ pub(crate) fn decode<T: Schema>(
                     columns.len()
                 ));
             };
-            let record = OneCell { name: &column.name, text };
-            schema::decode_text::<T>(&record).map(Change::Upsert).map_err(|e| e.to_string())
+            let record = OneCell {
+                name: &column.name,
+                text,
+            };
+            schema::decode_text::<T>(&record)
+                .map(Change::Upsert)
+                .map_err(|e| e.to_string())
         }
         Payload::Debezium => debezium::decode::<T>(text),
     }
@@ -85,7 +94,8 @@ pub(crate) fn decode<T: Schema>(
 /// Parses a message key into a primary key: JSON (a number, an array for several columns),
 /// or else the key's text as a string.
 pub(crate) fn decode_key<T: Schema>(key: &[u8]) -> Result<T::Key, String> {
-    let text = std::str::from_utf8(key).map_err(|e| format!("the message key is not UTF-8: {e}"))?;
+    let text =
+        std::str::from_utf8(key).map_err(|e| format!("the message key is not UTF-8: {e}"))?;
     serde_json::from_str::<T::Key>(text)
         .or_else(|_| serde_json::from_value::<T::Key>(JsonValue::String(text.to_owned())))
         .map_err(|e| format!("the message key `{text}` does not match the primary key: {e}"))
@@ -112,15 +122,20 @@ fn fill_key_columns<T: Schema>(json: &mut JsonValue, key: Option<&[u8]>) -> Resu
     if names.is_empty() || names.iter().all(|name| object.contains_key(*name)) {
         return Ok(());
     }
-    let text = std::str::from_utf8(key).map_err(|e| format!("the message key is not UTF-8: {e}"))?;
+    let text =
+        std::str::from_utf8(key).map_err(|e| format!("the message key is not UTF-8: {e}"))?;
     if let [name] = names {
-        let value = serde_json::from_str(text).unwrap_or_else(|_| JsonValue::String(text.to_owned()));
+        let value =
+            serde_json::from_str(text).unwrap_or_else(|_| JsonValue::String(text.to_owned()));
         object.entry(name.to_string()).or_insert(value);
     } else {
-        let JsonValue::Array(values) = serde_json::from_str(text)
-            .map_err(|e| format!("the message key `{text}` is not a JSON array of the key columns: {e}"))?
+        let JsonValue::Array(values) = serde_json::from_str(text).map_err(|e| {
+            format!("the message key `{text}` is not a JSON array of the key columns: {e}")
+        })?
         else {
-            return Err(format!("the message key `{text}` is not a JSON array of the key columns"));
+            return Err(format!(
+                "the message key `{text}` is not a JSON array of the key columns"
+            ));
         };
         for (name, value) in names.iter().zip(values) {
             object.entry(name.to_string()).or_insert(value);
@@ -140,8 +155,11 @@ fn decode_csv<T: Schema>(text: &str, delimiter: u8) -> Result<T, String> {
         .ok_or("an empty CSV payload")?
         .map_err(|e| format!("invalid CSV: {e}"))?;
     let columns: Vec<Column> = T::columns();
-    let cells: HashMap<&str, &str> =
-        columns.iter().map(|c| c.name.as_str()).zip(record.iter()).collect();
+    let cells: HashMap<&str, &str> = columns
+        .iter()
+        .map(|c| c.name.as_str())
+        .zip(record.iter())
+        .collect();
     schema::decode_text::<T>(&Cells(cells)).map_err(|e| e.to_string())
 }
 

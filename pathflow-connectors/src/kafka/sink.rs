@@ -22,7 +22,11 @@ const MAX_BACKOFF: Duration = Duration::from_secs(5);
 /// Writes a table's changes to the config's (first) topic: the row's columns plus `time`
 /// and `diff`, keyed by the primary key. Every worker writes the changes it holds.
 pub fn sink<T: Schema>(config: KafkaConfig, payload: Payload) -> KafkaSink<T> {
-    KafkaSink { config, payload, row: PhantomData }
+    KafkaSink {
+        config,
+        payload,
+        row: PhantomData,
+    }
 }
 
 /// The sink made by [`sink`].
@@ -47,7 +51,11 @@ impl ProducerContext for DeliveryContext {
     type DeliveryOpaque = Box<usize>;
     fn delivery(&self, result: &DeliveryResult<'_>, index: Box<usize>) {
         if let Err((error, _)) = result {
-            self.0.failed.lock().unwrap_or_else(|e| e.into_inner()).push((*index, error.to_string()));
+            self.0
+                .failed
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push((*index, error.to_string()));
         }
     }
 }
@@ -62,7 +70,14 @@ impl<T: Schema> KafkaSink<T> {
             .client_config()
             .create_with_context(DeliveryContext(Arc::clone(&deliveries)))
             .map_err(|e| Error::connector(&name, self.config.redact(&e.to_string())))?;
-        Ok(Box::new(KafkaWriter { name, topic, config: self.config, payload: self.payload, producer, deliveries }))
+        Ok(Box::new(KafkaWriter {
+            name,
+            topic,
+            config: self.config,
+            payload: self.payload,
+            producer,
+            deliveries,
+        }))
     }
 }
 
@@ -111,7 +126,8 @@ impl<T: Schema> SinkWriter<T> for KafkaWriter {
             for &index in &pending {
                 let (key, payload) = &messages[index];
                 loop {
-                    let mut record = BaseRecord::with_opaque_to(&self.topic, Box::new(index)).payload(payload);
+                    let mut record =
+                        BaseRecord::with_opaque_to(&self.topic, Box::new(index)).payload(payload);
                     if let Some(key) = key {
                         record = record.key(key);
                     }
@@ -121,7 +137,10 @@ impl<T: Schema> SinkWriter<T> for KafkaWriter {
                             self.producer.poll(Duration::from_millis(50));
                         }
                         Err((error, _)) => {
-                            return Err(Error::connector(&self.name, self.config.redact(&error.to_string())))
+                            return Err(Error::connector(
+                                &self.name,
+                                self.config.redact(&error.to_string()),
+                            ))
                         }
                     }
                 }
@@ -136,7 +155,13 @@ impl<T: Schema> SinkWriter<T> for KafkaWriter {
                     self.config.redact(&error.to_string())
                 );
             }
-            let failed = std::mem::take(&mut *self.deliveries.failed.lock().unwrap_or_else(|e| e.into_inner()));
+            let failed = std::mem::take(
+                &mut *self
+                    .deliveries
+                    .failed
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner()),
+            );
             pending = failed.iter().map(|(index, _)| *index).collect();
             if let Some((_, reason)) = failed.first() {
                 eprintln!(

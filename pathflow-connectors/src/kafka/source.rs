@@ -9,6 +9,7 @@ use pathflow::schema::Schema;
 use pathflow::source::{Poll, Source, SourceContext, SourceOutput, SourceReader};
 use pathflow::{Batch, Error, Result, Streaming};
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
+use rdkafka::error::KafkaError;
 use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
 
@@ -33,7 +34,11 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
 /// # }
 /// ```
 pub fn source<T: Schema>(config: KafkaConfig, payload: Payload) -> KafkaSource<T> {
-    KafkaSource { config, payload, row: PhantomData }
+    KafkaSource {
+        config,
+        payload,
+        row: PhantomData,
+    }
 }
 
 /// The source made by [`source`].
@@ -52,7 +57,10 @@ impl<T: Schema> KafkaSource<T> {
             .set("group.id", &self.config.group_id)
             .set("enable.auto.commit", "false")
             .set("enable.auto.offset.store", "false")
-            .set("enable.partition.eof", "false");
+            .set(
+                "enable.partition.eof",
+                if context.streaming { "false" } else { "true" },
+            );
         let consumer: BaseConsumer = client
             .create()
             .map_err(|e| Error::connector(&name, self.config.redact(&e.to_string())))?;
@@ -64,7 +72,10 @@ impl<T: Schema> KafkaSource<T> {
             worker: context.worker,
             workers: context.workers,
             streaming: context.streaming,
-            state: ReaderState::Connecting { next_attempt: Instant::now(), backoff: Duration::from_millis(100) },
+            state: ReaderState::Connecting {
+                next_attempt: Instant::now(),
+                backoff: Duration::from_millis(100),
+            },
             by_key: HashMap::new(),
             by_row: HashMap::new(),
             next_offset: HashMap::new(),
@@ -95,7 +106,10 @@ impl<T: Schema> Source<Batch> for KafkaSource<T> {
 
 enum ReaderState {
     /// Waiting for the brokers to answer the metadata request.
-    Connecting { next_attempt: Instant, backoff: Duration },
+    Connecting {
+        next_attempt: Instant,
+        backoff: Duration,
+    },
     /// Assigned and reading; in batch mode, up to these end offsets.
     Reading { ends: HashMap<(String, i32), i64> },
     /// Nothing assigned to this worker, or batch input read to the end.
@@ -145,14 +159,18 @@ impl<T: Schema> KafkaReader<T> {
                 .map(|t| t.partitions().len())
                 .unwrap_or(0);
             if partitions == 0 {
-                return Err(format!("topic `{topic}` does not exist (or has no partitions); create it first"));
+                return Err(format!(
+                    "topic `{topic}` does not exist (or has no partitions); create it first"
+                ));
             }
             for partition in 0..partitions as i32 {
                 if global % self.workers == self.worker {
                     let offset = match self.config.start {
                         Start::Earliest => Offset::Beginning,
                         Start::Latest => Offset::End,
-                        Start::Timestamp(ms) => Offset::Offset(self.offset_for_time(topic, partition, ms)?),
+                        Start::Timestamp(ms) => {
+                            Offset::Offset(self.offset_for_time(topic, partition, ms)?)
+                        }
                     };
                     assignment
                         .add_partition_offset(topic, partition, offset)
@@ -161,7 +179,9 @@ impl<T: Schema> KafkaReader<T> {
                         let (_, high) = self
                             .consumer
                             .fetch_watermarks(topic, partition, REQUEST_TIMEOUT)
-                            .map_err(|e| format!("cannot read the end offset of {topic}/{partition}: {e}"))?;
+                            .map_err(|e| {
+                                format!("cannot read the end offset of {topic}/{partition}: {e}")
+                            })?;
                         ends.insert((topic.clone(), partition), high);
                     }
                 }
@@ -171,7 +191,9 @@ impl<T: Schema> KafkaReader<T> {
         if assignment.count() == 0 {
             return Ok(ReaderState::Done);
         }
-        self.consumer.assign(&assignment).map_err(|e| format!("cannot assign partitions: {e}"))?;
+        self.consumer
+            .assign(&assignment)
+            .map_err(|e| format!("cannot assign partitions: {e}"))?;
         if !self.streaming {
             // Partitions already at their end (or empty) need no reading.
             let starts = self.start_offsets(&ends)?;
@@ -185,12 +207,18 @@ impl<T: Schema> KafkaReader<T> {
 
     fn offset_for_time(&self, topic: &str, partition: i32, ms: i64) -> Result<i64, String> {
         let mut query = TopicPartitionList::new();
-        query.add_partition_offset(topic, partition, Offset::Offset(ms)).map_err(|e| e.to_string())?;
+        query
+            .add_partition_offset(topic, partition, Offset::Offset(ms))
+            .map_err(|e| e.to_string())?;
         let found = self
             .consumer
             .offsets_for_times(query, REQUEST_TIMEOUT)
             .map_err(|e| format!("cannot look up offsets by time: {e}"))?;
-        let offset = found.elements().first().map(|e| e.offset()).unwrap_or(Offset::End);
+        let offset = found
+            .elements()
+            .first()
+            .map(|e| e.offset())
+            .unwrap_or(Offset::End);
         match offset {
             Offset::Offset(offset) => Ok(offset),
             _ => self
@@ -202,15 +230,19 @@ impl<T: Schema> KafkaReader<T> {
     }
 
     /// Where each batch partition starts reading, to skip the ones with nothing to read.
-    fn start_offsets(&self, ends: &HashMap<(String, i32), i64>) -> Result<HashMap<(String, i32), i64>, String> {
+    fn start_offsets(
+        &self,
+        ends: &HashMap<(String, i32), i64>,
+    ) -> Result<HashMap<(String, i32), i64>, String> {
         let mut starts = HashMap::new();
         for (topic, partition) in ends.keys() {
             let start = match self.config.start {
-                Start::Earliest => self
-                    .consumer
-                    .fetch_watermarks(topic, *partition, REQUEST_TIMEOUT)
-                    .map_err(|e| e.to_string())?
-                    .0,
+                Start::Earliest => {
+                    self.consumer
+                        .fetch_watermarks(topic, *partition, REQUEST_TIMEOUT)
+                        .map_err(|e| e.to_string())?
+                        .0
+                }
                 Start::Latest => ends[&(topic.clone(), *partition)],
                 Start::Timestamp(ms) => self.offset_for_time(topic, *partition, ms)?,
             };
@@ -219,11 +251,37 @@ impl<T: Schema> KafkaReader<T> {
         Ok(starts)
     }
 
+    /// In a batch run, handles the end of `partition`: it is done once the offsets seen at
+    /// start are read. Returns whether every assigned partition is done.
+    ///
+    /// The end of a partition, not the end offset alone, decides: some brokers report an end
+    /// offset inside the last record batch, and stopping there would lose its tail.
+    fn reached_end(&mut self, partition: i32) -> bool {
+        let ReaderState::Reading { ends } = &mut self.state else {
+            return false;
+        };
+        let next_offset = &self.next_offset;
+        ends.retain(|(topic, p), end| {
+            *p != partition
+                || next_offset
+                    .get(&(topic.clone(), *p))
+                    .is_none_or(|next| next < end)
+        });
+        ends.is_empty()
+    }
+
     fn apply(&mut self, change: Change<T>, at: u64, output: &mut SourceOutput<'_, T>) {
         match change {
             Change::Nothing => {}
-            Change::Upsert(row) | Change::Replace { after: row, before: None } => self.insert(row, at, output),
-            Change::Replace { before: Some(before), after } => {
+            Change::Upsert(row)
+            | Change::Replace {
+                after: row,
+                before: None,
+            } => self.insert(row, at, output),
+            Change::Replace {
+                before: Some(before),
+                after,
+            } => {
                 if !T::HAS_PRIMARY_KEY {
                     self.remove(before, output);
                 }
@@ -267,7 +325,11 @@ impl<T: Schema> KafkaReader<T> {
 
 impl<T: Schema> SourceReader<T> for KafkaReader<T> {
     fn poll(&mut self, output: &mut SourceOutput<'_, T>) -> Result<Poll> {
-        if let ReaderState::Connecting { next_attempt, backoff } = self.state {
+        if let ReaderState::Connecting {
+            next_attempt,
+            backoff,
+        } = self.state
+        {
             if Instant::now() < next_attempt {
                 return Ok(Poll::Pending);
             }
@@ -294,16 +356,33 @@ impl<T: Schema> SourceReader<T> for KafkaReader<T> {
         for _ in 0..POLL_BATCH {
             let message = match self.consumer.poll(Duration::ZERO) {
                 None => return Ok(Poll::Pending),
+                Some(Err(KafkaError::PartitionEOF(partition))) => {
+                    if self.reached_end(partition) {
+                        self.state = ReaderState::Done;
+                        return Ok(Poll::Finished);
+                    }
+                    continue;
+                }
                 Some(Err(e)) => {
-                    eprintln!("pathflow: {}: {}; retrying", self.name, self.config.redact(&e.to_string()));
+                    eprintln!(
+                        "pathflow: {}: {}; retrying",
+                        self.name,
+                        self.config.redact(&e.to_string())
+                    );
                     return Ok(Poll::Pending);
                 }
                 Some(Ok(message)) => message,
             };
-            let (topic, partition, offset) = (message.topic().to_owned(), message.partition(), message.offset());
+            let (topic, partition, offset) = (
+                message.topic().to_owned(),
+                message.partition(),
+                message.offset(),
+            );
             let decoded = decode::<T>(self.payload, message.key(), message.payload());
             let raw = match &decoded {
-                Err(_) => String::from_utf8_lossy(message.payload().unwrap_or_default()).into_owned(),
+                Err(_) => {
+                    String::from_utf8_lossy(message.payload().unwrap_or_default()).into_owned()
+                }
                 Ok(_) => String::new(),
             };
             drop(message);
@@ -316,25 +395,16 @@ impl<T: Schema> SourceReader<T> for KafkaReader<T> {
                     reason,
                 ))?,
             }
-            self.next_offset.insert((topic.clone(), partition), offset + 1);
-            if let ReaderState::Reading { ends } = &mut self.state {
-                if !self.streaming {
-                    if ends.get(&(topic.clone(), partition)).is_some_and(|end| offset + 1 >= *end) {
-                        ends.remove(&(topic, partition));
-                    }
-                    if ends.is_empty() {
-                        self.state = ReaderState::Done;
-                        return Ok(Poll::Finished);
-                    }
-                }
-            }
+            self.next_offset
+                .insert((topic.clone(), partition), offset + 1);
         }
         Ok(Poll::Ready)
     }
 
     fn on_epoch_closed(&mut self, epoch: u64) {
         if !self.next_offset.is_empty() {
-            self.closed_epochs.push_back((epoch, self.next_offset.clone()));
+            self.closed_epochs
+                .push_back((epoch, self.next_offset.clone()));
         }
     }
 
@@ -353,7 +423,11 @@ impl<T: Schema> SourceReader<T> for KafkaReader<T> {
         }
         // Committed offsets are for monitoring; a failed commit is reported, not fatal.
         if let Err(e) = self.consumer.commit(&list, CommitMode::Async) {
-            eprintln!("pathflow: {}: committing offsets failed: {}", self.name, self.config.redact(&e.to_string()));
+            eprintln!(
+                "pathflow: {}: committing offsets failed: {}",
+                self.name,
+                self.config.redact(&e.to_string())
+            );
         }
         Ok(())
     }
