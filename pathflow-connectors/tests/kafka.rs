@@ -358,3 +358,89 @@ fn a_broker_restarted_mid_run_loses_nothing() {
     shutdown.shutdown();
     job.join().unwrap().expect("the streaming run ends cleanly");
 }
+
+#[test]
+fn a_broker_down_at_start_is_waited_for() {
+    let port = Broker::reserve_port();
+    let address = format!("127.0.0.1:{port}");
+    let runner = Runner::streaming().args(args(1));
+    let shutdown = runner.shutdown_handle();
+    let job_address = address.clone();
+    let job = std::thread::spawn(move || {
+        runner.run(move |p| {
+            let words = p.read(kafka::source::<Word>(
+                KafkaConfig::new(&job_address, "late-words"),
+                Payload::Json,
+            ));
+            p.write(
+                counts(words),
+                kafka::sink(KafkaConfig::new(&job_address, "late-counts"), Payload::Json),
+            );
+        })
+    });
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(
+        !job.is_finished(),
+        "the run must wait for the broker, not give up"
+    );
+    let broker = Broker::memory_on(port);
+    broker.create_topic("late-words", 2);
+    broker.create_topic("late-counts", 2);
+    let messages = words(300, 6, 2);
+    produce(&broker, "late-words", &messages);
+    let expected = reference(&messages);
+    consume_until(&address, "late-counts", Duration::from_secs(60), |p| {
+        state(p) == expected
+    });
+    shutdown.shutdown();
+    job.join().unwrap().expect("the streaming run ends cleanly");
+}
+
+#[test]
+fn message_keys_fill_the_primary_key_and_start_selects_messages() {
+    let broker = Broker::memory();
+    broker.create_topic("keyed", 1);
+    broker.produce(
+        "keyed",
+        &[
+            (0, Some("1"), Some(r#"{"name":"Ann"}"#)),
+            (0, Some("2"), Some(r#"{"name":"Bob"}"#)),
+        ],
+    );
+    std::thread::sleep(Duration::from_millis(20));
+    let middle = pathflow::Timestamp::now().millis();
+    std::thread::sleep(Duration::from_millis(20));
+    broker.produce(
+        "keyed",
+        &[
+            (0, Some("1"), Some(r#"{"name":"Anne"}"#)),
+            (0, Some("3"), Some(r#"{"name":"Cy"}"#)),
+        ],
+    );
+
+    let read = |start: kafka::Start| {
+        let (table, sink) = memory::snapshot::<Customer>();
+        let address = broker.address();
+        Runner::batch()
+            .args(args(1))
+            .run(move |p| {
+                let config = KafkaConfig::new(&address, "keyed").start(start);
+                let customers = p.read(kafka::source::<Customer>(config, Payload::Json));
+                p.write(customers, sink.clone());
+            })
+            .unwrap();
+        table
+            .rows()
+            .into_iter()
+            .map(|c| (c.id, c.name))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        read(kafka::Start::Earliest),
+        vec![(1, "Anne".into()), (2, "Bob".into()), (3, "Cy".into())]
+    );
+    assert_eq!(
+        read(kafka::Start::Timestamp(middle)),
+        vec![(1, "Anne".into()), (3, "Cy".into())]
+    );
+}

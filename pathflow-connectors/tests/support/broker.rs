@@ -56,10 +56,24 @@ impl Broker {
         Broker::start(free_port(), "memory://tansu/".to_owned(), None)
     }
 
+    /// The port a broker started later with [`Broker::memory_on`] will listen on.
+    pub fn reserve_port() -> u16 {
+        free_port()
+    }
+
+    /// A broker keeping its data in memory, on a given port.
+    pub fn memory_on(port: u16) -> Broker {
+        Broker::start(port, "memory://tansu/".to_owned(), None)
+    }
+
     /// A broker keeping its data in an SQLite file in `dir`, so it survives a restart.
     pub fn sqlite(dir: &Path) -> Broker {
         // tansu resolves the file against its working directory, even for absolute paths.
-        Broker::start(free_port(), "sqlite://broker.db".to_owned(), Some(dir.to_owned()))
+        Broker::start(
+            free_port(),
+            "sqlite://broker.db".to_owned(),
+            Some(dir.to_owned()),
+        )
     }
 
     fn start(port: u16, storage: String, dir: Option<PathBuf>) -> Broker {
