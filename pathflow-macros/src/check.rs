@@ -2,7 +2,6 @@
 //! Every problem is recorded with the span of the token that causes it, and a model is
 //! still built from what is valid, so the expansion goes on and one mistake stays one error.
 
-use proc_macro2::Span;
 use syn::spanned::Spanned;
 use syn::{Ident, Type};
 
@@ -41,7 +40,7 @@ pub enum Checked<'a> {
     /// Another shape: implementations whose bodies panic, so that the error in the
     /// derive is the only one the user sees.
     Placeholder,
-    /// Nothing can be generated (a generic type).
+    /// Nothing can be generated: a generic type, or a union (which cannot even be `Debug`).
     Nothing,
 }
 
@@ -85,7 +84,7 @@ pub fn check<'a>(input: &Input<'a>, errors: &mut Errors) -> Checked<'a> {
                 "`#[derive(Schema)]` works on structs with named fields, not on unions\n\
                  help: use a struct with named fields",
             );
-            return Checked::Placeholder;
+            return Checked::Nothing;
         }
     };
     if let Some(param) = input.generics.params.first() {
@@ -101,33 +100,27 @@ pub fn check<'a>(input: &Input<'a>, errors: &mut Errors) -> Checked<'a> {
     }
     let mut columns: Vec<Column<'a>> = Vec::new();
     let mut event_time: Option<&Ident> = None;
-    let mut column_spans: Vec<(String, Span)> = Vec::new();
     for field in fields {
         let column = check_field(field, &mut event_time, errors);
-        let span = field
-            .attrs
-            .iter()
-            .find_map(|a| match &a.kind {
-                AttrKind::Rename(lit) => Some(lit.span()),
-                _ => None,
-            })
-            .unwrap_or_else(|| field.ident.span());
-        if let Some((_, first)) = column_spans.iter().find(|(n, _)| *n == column.name) {
-            let mut error = syn::Error::new(
+        if let Some(first) = columns.iter().find(|c| c.name == column.name) {
+            let span = field
+                .attrs
+                .iter()
+                .find_map(|a| match &a.kind {
+                    AttrKind::Rename(lit) => Some(lit.span()),
+                    _ => None,
+                })
+                .unwrap_or_else(|| field.ident.span());
+            errors.at(
                 span,
                 format!(
-                    "two fields have the column name `{}`; each column needs its own name\n\
-                     help: give one of them `#[pathflow(rename = \"other_name\")]`",
-                    column.name
+                    "the fields `{}` and `{}` both have the column name `{}`; each column \
+                     needs its own name\nhelp: give one of them \
+                     `#[pathflow(rename = \"other_name\")]`",
+                    first.ident, column.ident, column.name
                 ),
             );
-            error.combine(syn::Error::new(
-                *first,
-                "the column name is first used here",
-            ));
-            errors.push(error);
         }
-        column_spans.push((column.name.clone(), span));
         columns.push(column);
     }
     Checked::Model(Model {
@@ -153,17 +146,12 @@ fn check_field<'a>(
     };
     let mut seen: Vec<&FieldAttr> = Vec::new();
     for attr in &field.attrs {
-        if let Some(first) = seen.iter().find(|s| s.kind.key() == attr.kind.key()) {
+        if seen.iter().any(|s| s.kind.key() == attr.kind.key()) {
             let key = attr.kind.key();
-            let mut error = syn::Error::new(
+            errors.at(
                 attr.span,
                 format!("duplicate `{key}` on field `{ident}`; write it once"),
             );
-            error.combine(syn::Error::new(
-                first.span,
-                format!("`{key}` is first given here"),
-            ));
-            errors.push(error);
             continue;
         }
         seen.push(attr);
@@ -220,7 +208,7 @@ fn check_field<'a>(
             continue;
         };
         let key = conflict.kind.key();
-        let mut error = syn::Error::new(
+        errors.at(
             default.span,
             format!(
                 "`default` cannot be combined with `{key}` on field `{ident}`: {why}\n\
@@ -228,11 +216,6 @@ fn check_field<'a>(
                  before they reach pathflow"
             ),
         );
-        error.combine(syn::Error::new(
-            conflict.span,
-            format!("`{key}` is given here"),
-        ));
-        errors.push(error);
         column.default = false;
     }
     column
@@ -281,4 +264,121 @@ fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
 fn ident_name(ident: &Ident) -> String {
     let name = ident.to_string();
     name.strip_prefix("r#").map(str::to_owned).unwrap_or(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The model's columns as `name:pk/et/default` and the errors' text.
+    fn checked(input: syn::DeriveInput) -> (Vec<String>, String) {
+        let mut errors = Errors::default();
+        let parsed = Input::parse(&input, &mut errors);
+        let columns = match check(&parsed, &mut errors) {
+            Checked::Model(model) => model
+                .columns
+                .iter()
+                .map(|c| {
+                    let flags = [
+                        (c.primary_key, "pk"),
+                        (c.event_time, "et"),
+                        (c.default, "default"),
+                    ];
+                    let on: Vec<&str> = flags.iter().filter(|f| f.0).map(|f| f.1).collect();
+                    format!("{}:{}", c.name, on.join("/"))
+                })
+                .collect(),
+            Checked::Placeholder => vec!["placeholder".to_owned()],
+            Checked::Nothing => vec!["nothing".to_owned()],
+        };
+        (columns, errors.to_compile_errors().to_string())
+    }
+
+    #[test]
+    fn valid_attributes_build_the_model() {
+        let (columns, errors) = checked(syn::parse_quote! {
+            struct Order {
+                #[pathflow(primary_key, rename = "order_id")]
+                id: u64,
+                #[pathflow(event_time)]
+                at: pathflow::Timestamp,
+                #[pathflow(default)]
+                r#type: String,
+            }
+        });
+        assert_eq!(errors, "");
+        assert_eq!(columns, ["order_id:pk", "at:et", "type:default"]);
+    }
+
+    #[test]
+    fn every_mistake_is_reported_and_the_rest_kept() {
+        let (columns, errors) = checked(syn::parse_quote! {
+            struct Order {
+                #[pathflow(primary_key, primary_key, default)]
+                id: u64,
+                #[pathflow(event_time)]
+                at: i64,
+                #[pathflow(event_time, default)]
+                sent: Timestamp,
+                #[pathflow(event_time)]
+                received: Timestamp,
+                #[pathflow(rename = "a.b", unknown)]
+                amount: f64,
+                #[pathflow(rename = "sent")]
+                other: u8,
+            }
+        });
+        for expected in [
+            "duplicate `primary_key` on field `id`",
+            "`default` cannot be combined with `primary_key`",
+            "needs a `Timestamp` field, but `at` is `i64`",
+            "`default` cannot be combined with `event_time`",
+            "at most one event-time column, and `sent` is already",
+            "contains `.`",
+            "unknown pathflow attribute `unknown`",
+            "the fields `sent` and `other` both have the column name `sent`",
+        ] {
+            assert!(
+                errors.contains(expected),
+                "missing {expected:?} in {errors}"
+            );
+        }
+        assert_eq!(
+            columns,
+            ["id:pk", "at:", "sent:et", "received:", "amount:", "sent:"]
+        );
+    }
+
+    #[test]
+    fn other_shapes_are_rejected() {
+        let (result, errors) = checked(syn::parse_quote!(
+            enum E {
+                A,
+            }
+        ));
+        assert_eq!(result, ["placeholder"]);
+        assert!(errors.contains("not on enums"), "{errors}");
+        let (result, errors) = checked(syn::parse_quote!(
+            struct P(u8);
+        ));
+        assert_eq!(result, ["placeholder"]);
+        assert!(errors.contains("needs named fields"), "{errors}");
+        let (result, errors) = checked(syn::parse_quote!(union U { a: u8 }));
+        assert_eq!(result, ["nothing"]);
+        assert!(errors.contains("not on unions"), "{errors}");
+        let (result, errors) = checked(syn::parse_quote!(
+            struct G<T> {
+                t: T,
+            }
+        ));
+        assert_eq!(result, ["nothing"]);
+        assert!(errors.contains("generic parameters"), "{errors}");
+        let (_, errors) = checked(syn::parse_quote!(
+            #[pathflow(primary_key)]
+            struct S {
+                a: u8,
+            }
+        ));
+        assert!(errors.contains("not on the struct itself"), "{errors}");
+    }
 }

@@ -24,9 +24,9 @@ impl Errors {
         }
     }
 
-    /// Whether nothing was recorded.
-    pub fn is_empty(&self) -> bool {
-        self.combined.is_none()
+    /// How many errors were recorded.
+    pub fn count(&self) -> usize {
+        self.combined.as_ref().map_or(0, |e| e.into_iter().count())
     }
 
     /// The errors as `compile_error!` invocations (empty when there are none).
@@ -87,9 +87,10 @@ mod tests {
     #[test]
     fn combines_errors() {
         let mut errors = Errors::default();
-        assert!(errors.is_empty());
+        assert!(errors.to_compile_errors().is_empty());
         errors.at(Span::call_site(), "first");
         errors.at(Span::call_site(), "second");
+        assert_eq!(errors.count(), 2);
         let text = errors.to_compile_errors().to_string();
         assert!(text.contains("first") && text.contains("second"), "{text}");
     }

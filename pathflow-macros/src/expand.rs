@@ -44,26 +44,21 @@ fn impl_schema(model: &Model<'_>) -> TokenStream {
     let rt = rt();
     let ident = model.ident;
     let keys: Vec<&Column<'_>> = model.columns.iter().filter(|c| c.primary_key).collect();
-    let (key_ty, key_expr) = match keys.as_slice() {
-        [] => (quote!(()), quote!(())),
-        [key] => {
-            let (ty, member) = (key.ty, key.ident);
-            (
-                quote_spanned!(ty.span()=> #ty),
-                quote_spanned!(ty.span()=> ::core::clone::Clone::clone(&self.#member)),
-            )
-        }
-        keys => {
-            let tys = keys.iter().map(|k| k.ty);
-            let exprs = keys.iter().map(|k| {
-                let (ty, member) = (k.ty, k.ident);
-                quote_spanned!(ty.span()=> ::core::clone::Clone::clone(&self.#member))
-            });
-            let span = keys[0].ty.span();
-            (quote_spanned!(span=> (#(#tys,)*)), quote!((#(#exprs,)*)))
-        }
+    let key_types = keys.iter().map(|k| {
+        let ty = k.ty;
+        quote_spanned!(ty.span()=> <#ty as #rt::KeyColumn>::Key)
+    });
+    let key_values = keys.iter().map(|k| {
+        let (ty, member) = (k.ty, k.ident);
+        quote_spanned!(ty.span()=> ::core::clone::Clone::clone(&self.#member))
+    });
+    let (key_ty, key_expr) = match keys.len() {
+        0 => (quote!(()), TokenStream::new()),
+        1 => (quote!(#(#key_types)*), quote!(#(#key_values)*)),
+        _ => (quote!((#(#key_types,)*)), quote!((#(#key_values,)*))),
     };
     let has_key = !keys.is_empty();
+    let key_columns = keys.iter().map(|k| &k.name);
     let (event_column, event_expr) = match model.columns.iter().find(|c| c.event_time) {
         Some(column) => {
             let (ty, member, name) = (column.ty, column.ident, &column.name);
@@ -81,9 +76,14 @@ fn impl_schema(model: &Model<'_>) -> TokenStream {
     };
     quote! {
         #[automatically_derived]
+        impl #rt::KeyColumn for #ident {
+            type Key = Self;
+        }
+        #[automatically_derived]
         impl #rt::Schema for #ident {
             type Key = #key_ty;
             const HAS_PRIMARY_KEY: bool = #has_key;
+            const PRIMARY_KEY_COLUMNS: &'static [&'static str] = &[#(#key_columns),*];
             const EVENT_TIME_COLUMN: ::core::option::Option<&'static str> = #event_column;
             #[inline]
             fn primary_key(&self) -> Self::Key {
@@ -110,21 +110,21 @@ fn impl_field(model: &Model<'_>) -> TokenStream {
     );
     let push = model.columns.iter().map(|c| {
         let (ty, column) = (c.ty, &c.name);
-        let function = if c.default {
-            quote!(#rt::push_default_columns::<#ty>)
-        } else {
-            quote!(<#ty as #rt::Field>::push_columns)
-        };
+        let optional = c.default;
         quote_spanned! {ty.span()=>
-            #function(&#rt::column_name(#name, #column), #out);
+            <#ty as #rt::SchemaColumn>::push_columns(
+                &#rt::column_name(#name, #column),
+                #out,
+                #optional,
+            );
         }
     });
     let decode_text = model.columns.iter().map(|c| {
         let (ty, member, column) = (c.ty, c.ident, &c.name);
         let function = if c.default {
-            quote!(#rt::decode_text_or_default::<#ty>)
+            quote_spanned!(ty.span()=> <#ty as #rt::SchemaColumn>::decode_text_or_default)
         } else {
-            quote!(<#ty as #rt::Field>::decode_text)
+            quote_spanned!(ty.span()=> <#ty as #rt::SchemaColumn>::decode_text)
         };
         quote_spanned! {ty.span()=>
             #member: #function(#record, &#rt::column_name(#name, #column))?
@@ -132,14 +132,14 @@ fn impl_field(model: &Model<'_>) -> TokenStream {
     });
     let encode_text = model.columns.iter().map(|c| {
         let (ty, member) = (c.ty, c.ident);
-        quote_spanned!(ty.span()=> #rt::Field::encode_text(&self.#member, #out);)
+        quote_spanned!(ty.span()=> <#ty as #rt::SchemaColumn>::encode_text(&self.#member, #out);)
     });
     let decode_json = model.columns.iter().map(|c| {
         let (ty, member, column) = (c.ty, c.ident, &c.name);
         let function = if c.default {
-            quote!(#rt::decode_json_or_default::<#ty>)
+            quote_spanned!(ty.span()=> <#ty as #rt::SchemaColumn>::decode_json_or_default)
         } else {
-            quote!(<#ty as #rt::Field>::decode_json)
+            quote_spanned!(ty.span()=> <#ty as #rt::SchemaColumn>::decode_json)
         };
         quote_spanned! {ty.span()=>
             #member: #function(
@@ -153,7 +153,7 @@ fn impl_field(model: &Model<'_>) -> TokenStream {
         quote_spanned! {ty.span()=>
             #object.insert(
                 #rt::String::from(#column),
-                #rt::Field::encode_json(&self.#member),
+                <#ty as #rt::SchemaColumn>::encode_json(&self.#member),
             );
         }
     });
@@ -198,7 +198,7 @@ fn impl_order(model: &Model<'_>) -> TokenStream {
     let compare = model.columns.iter().map(|c| {
         let (ty, member) = (c.ty, c.ident);
         quote_spanned! {ty.span()=>
-            match #rt::TotalOrd::total_cmp(&self.#member, &#other.#member) {
+            match <#ty as #rt::SchemaColumn>::total_cmp(&self.#member, &#other.#member) {
                 ::core::cmp::Ordering::Equal => {}
                 #unequal => return #unequal,
             }
@@ -206,7 +206,7 @@ fn impl_order(model: &Model<'_>) -> TokenStream {
     });
     let hash = model.columns.iter().map(|c| {
         let (ty, member) = (c.ty, c.ident);
-        quote_spanned!(ty.span()=> #rt::TotalOrd::total_hash(&self.#member, #state);)
+        quote_spanned!(ty.span()=> <#ty as #rt::SchemaColumn>::total_hash(&self.#member, #state);)
     });
     quote! {
         #[automatically_derived]
@@ -271,7 +271,7 @@ fn impl_serialize(model: &Model<'_>) -> TokenStream {
     let fields = model.columns.iter().map(|c| {
         let (ty, member, column) = (c.ty, c.ident, &c.name);
         quote_spanned! {ty.span()=>
-            #rt::serde::ser::SerializeStruct::serialize_field(&mut #state, #column, &self.#member)?;
+            <#ty as #rt::SchemaColumn>::serialize_field(&self.#member, &mut #state, #column)?;
         }
     });
     quote! {
@@ -316,13 +316,12 @@ fn impl_deserialize(model: &Model<'_>) -> TokenStream {
         .map(|(i, (c, slot))| {
             let ty = c.ty;
             quote_spanned! {ty.span()=>
-                let #slot = match #rt::serde::de::SeqAccess::next_element::<#ty>(&mut #seq)? {
-                    ::core::option::Option::Some(value) => value,
-                    ::core::option::Option::None => {
-                        return ::core::result::Result::Err(
-                            #rt::serde::de::Error::invalid_length(#i, &self),
-                        );
-                    }
+                let ::core::option::Option::Some(#slot) =
+                    <#ty as #rt::SchemaColumn>::next_element(&mut #seq)?
+                else {
+                    return ::core::result::Result::Err(
+                        #rt::serde::de::Error::invalid_length(#i, &self),
+                    );
                 };
             }
         });
@@ -331,7 +330,8 @@ fn impl_deserialize(model: &Model<'_>) -> TokenStream {
         quote_spanned!(ty.span()=> let mut #slot: ::core::option::Option<#ty> = ::core::option::Option::None;)
     });
     let read = model.columns.iter().zip(&slots).map(|(c, slot)| {
-        let column = &c.name;
+        let (ty, column) = (c.ty, &c.name);
+        let value = quote_spanned!(ty.span()=> <#ty as #rt::SchemaColumn>::next_value(&mut #map)?);
         quote! {
             #column => {
                 if #slot.is_some() {
@@ -339,18 +339,17 @@ fn impl_deserialize(model: &Model<'_>) -> TokenStream {
                         #rt::serde::de::Error::duplicate_field(#column),
                     );
                 }
-                #slot = ::core::option::Option::Some(#rt::serde::de::MapAccess::next_value(&mut #map)?);
+                #slot = ::core::option::Option::Some(#value);
             }
         }
     });
     let require = model.columns.iter().zip(&slots).map(|(c, slot)| {
         let column = &c.name;
         quote! {
-            let #slot = match #slot {
-                ::core::option::Option::Some(value) => value,
-                ::core::option::Option::None => {
-                    return ::core::result::Result::Err(#rt::serde::de::Error::missing_field(#column));
-                }
+            let ::core::option::Option::Some(#slot) = #slot else {
+                return ::core::result::Result::Err(
+                    #rt::serde::de::Error::missing_field(#column),
+                );
             };
         }
     });
@@ -418,6 +417,7 @@ pub fn placeholder(ident: &Ident) -> TokenStream {
             impl #rt::Schema for #ident {
                 type Key = ();
                 const HAS_PRIMARY_KEY: bool = false;
+                const PRIMARY_KEY_COLUMNS: &'static [&'static str] = &[];
                 const EVENT_TIME_COLUMN: ::core::option::Option<&'static str> = ::core::option::Option::None;
                 fn primary_key(&self) -> Self::Key {}
                 fn event_time(&self) -> ::core::option::Option<#rt::Timestamp> {
@@ -485,4 +485,76 @@ pub fn derive(input: &syn::DeriveInput) -> TokenStream {
     };
     let errors = errors.to_compile_errors();
     quote!(#errors #generated)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn derived(input: syn::DeriveInput) -> String {
+        derive(&input).to_string()
+    }
+
+    #[test]
+    fn implements_every_trait_through_the_private_module() {
+        let out = derived(syn::parse_quote! {
+            struct Order {
+                #[pathflow(primary_key)]
+                id: u64,
+                #[pathflow(primary_key)]
+                line: u32,
+                #[pathflow(event_time)]
+                at: Timestamp,
+                #[pathflow(default, rename = "labels")]
+                tags: Vec<String>,
+            }
+        });
+        for expected in [
+            "impl :: pathflow :: __private :: Schema for Order",
+            "type Key = (< u64 as :: pathflow :: __private :: KeyColumn > :: Key , < u32 as :: pathflow :: __private :: KeyColumn > :: Key ,)",
+            "const PRIMARY_KEY_COLUMNS : & 'static [& 'static str] = & [\"id\" , \"line\"]",
+            "Some (\"at\")",
+            "event_time :: < Timestamp >",
+            "impl :: pathflow :: __private :: Field for Order",
+            "< Vec < String > as :: pathflow :: __private :: SchemaColumn > :: decode_text_or_default",
+            "impl :: pathflow :: __private :: TotalOrd for Order",
+            "impl :: core :: cmp :: Ord for Order",
+            "impl :: core :: hash :: Hash for Order",
+            "impl :: pathflow :: __private :: serde :: Serialize for Order",
+            "impl < 'de > :: pathflow :: __private :: serde :: Deserialize < 'de > for Order",
+        ] {
+            assert!(out.contains(expected), "missing {expected:?} in {out}");
+        }
+        assert!(!out.contains("compile_error"), "{out}");
+    }
+
+    #[test]
+    fn a_schema_without_key_has_the_unit_key() {
+        let out = derived(syn::parse_quote!(
+            struct Plain {
+                value: f64,
+            }
+        ));
+        assert!(out.contains("type Key = ()"), "{out}");
+        assert!(out.contains("HAS_PRIMARY_KEY : bool = false"), "{out}");
+        assert!(out.contains("EVENT_TIME_COLUMN : :: core :: option :: Option < & 'static str > = :: core :: option :: Option :: None"), "{out}");
+    }
+
+    #[test]
+    fn errors_come_with_an_expansion() {
+        let out = derived(syn::parse_quote! {
+            struct Order { #[pathflow(primary_ky)] id: u64 }
+        });
+        assert!(out.contains("compile_error"), "{out}");
+        assert!(
+            out.contains("impl :: pathflow :: __private :: Schema for Order"),
+            "{out}"
+        );
+        let out = derived(syn::parse_quote!(
+            enum E {
+                A,
+            }
+        ));
+        assert!(out.contains("unimplemented"), "{out}");
+    }
 }

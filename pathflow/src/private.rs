@@ -5,10 +5,17 @@ pub use serde;
 pub use std::string::String;
 pub use std::vec::Vec;
 
+use std::cmp::Ordering;
+use std::hash::Hasher;
+
+use serde::de::{DeserializeOwned, MapAccess, SeqAccess};
+use serde::ser::SerializeStruct;
+use serde::Serialize;
+
 pub use crate::mode::Mode;
 pub use crate::order::TotalOrd;
 pub use crate::schema::{
-    column_name, Column, Field, FieldError, JsonObject, JsonValue, Schema, TextRecord,
+    column_name, Column, Field, FieldError, JsonObject, JsonValue, Row, Schema, TextRecord,
 };
 pub use crate::table::Table;
 pub use crate::time::Timestamp;
@@ -37,39 +44,153 @@ pub fn event_time<T: EventTime>(value: &T) -> Timestamp {
     value.timestamp()
 }
 
-/// Pushes the columns of a `#[pathflow(default)]` field, marked optional.
-pub fn push_default_columns<T: Field>(name: &str, out: &mut Vec<Column>) {
-    let start = out.len();
-    T::push_columns(name, out);
-    for column in &mut out[start..] {
-        column.optional = true;
-    }
+/// A type that can be a primary-key column. A schema's key type is spelled through it
+/// (`<u64 as KeyColumn>::Key`), so a column that cannot be a key is reported at its field
+/// with this message. `#[derive(Schema)]` implements it for the struct, so a nested schema
+/// can be a key too.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a primary-key column",
+    label = "a primary key needs exact equality, order and hashing",
+    note = "key columns are integers, `bool`, `char`, `String`, `Timestamp`, `Duration`, `Option` and `Vec` of them, and structs that derive `Schema`; floats have no exact equality: key the rows by another column, or store the value as an integer (say, in thousandths)"
+)]
+pub trait KeyColumn {
+    /// The column's type itself.
+    type Key: Row;
 }
 
-/// Reads a `#[pathflow(default)]` field from text cells: an absent or blank cell is
-/// `T::default()`.
-pub fn decode_text_or_default<T: Field + Default>(
-    record: &dyn TextRecord,
-    name: &str,
-) -> Result<T, FieldError> {
-    if record.cell(name).is_some_and(|cell| cell.trim().is_empty()) {
-        return Ok(T::default());
-    }
-    match T::decode_text(record, name) {
-        Err(e) if e.missing => Ok(T::default()),
-        decoded => decoded,
-    }
+macro_rules! key_columns {
+    ($($t:ty),*) => {$(
+        impl KeyColumn for $t {
+            type Key = $t;
+        }
+    )*};
+}
+key_columns!(
+    i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize, bool, char, String,
+    Timestamp, crate::time::Duration
+);
+
+impl<T: KeyColumn + Row> KeyColumn for Option<T> {
+    type Key = Option<T>;
 }
 
-/// Reads a `#[pathflow(default)]` field from JSON: an absent value or `null` is
-/// `T::default()`.
-pub fn decode_json_or_default<T: Field + Default>(
-    value: Option<&JsonValue>,
-    name: &str,
-) -> Result<T, FieldError> {
-    match value {
-        None | Some(JsonValue::Null) => Ok(T::default()),
-        Some(_) => T::decode_json(value, name),
+impl<T: KeyColumn + Row> KeyColumn for Vec<T> {
+    type Key = Vec<T>;
+}
+
+/// A type a `#[derive(Schema)]` struct can hold as a field. The generated code reaches every
+/// field through this one trait, so a type that cannot be a column is reported once, at
+/// the field, with this message, instead of once per trait it lacks.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a column of a `#[derive(Schema)]` struct",
+    label = "not a column type",
+    note = "column types are integers, `f32`, `f64`, `bool`, `String`, `pathflow::Timestamp`, `pathflow::Duration`, `Option<T>` and `Vec<T>` of column types, and structs that derive `Schema`"
+)]
+pub trait SchemaColumn: Sized {
+    /// Pushes the field's columns; `optional` marks them as allowed to be missing.
+    fn push_columns(name: &str, out: &mut Vec<Column>, optional: bool);
+    /// Reads the field from text cells.
+    fn decode_text(record: &dyn TextRecord, name: &str) -> Result<Self, FieldError>;
+    /// Reads a `#[pathflow(default)]` field from text cells: absent or blank is the default.
+    fn decode_text_or_default(record: &dyn TextRecord, name: &str) -> Result<Self, FieldError>
+    where
+        Self: Default;
+    /// Writes the field's text cells.
+    fn encode_text(&self, out: &mut Vec<String>);
+    /// Reads the field from JSON.
+    fn decode_json(value: Option<&JsonValue>, name: &str) -> Result<Self, FieldError>;
+    /// Reads a `#[pathflow(default)]` field from JSON: absent or `null` is the default.
+    fn decode_json_or_default(value: Option<&JsonValue>, name: &str) -> Result<Self, FieldError>
+    where
+        Self: Default;
+    /// The field as JSON.
+    fn encode_json(&self) -> JsonValue;
+    /// Compares two values of the field by [`TotalOrd`].
+    fn total_cmp(&self, other: &Self) -> Ordering;
+    /// Hashes the field by [`TotalOrd`].
+    fn total_hash<H: Hasher>(&self, state: &mut H);
+    /// Serializes the field as a member of its struct.
+    fn serialize_field<S: SerializeStruct>(&self, state: &mut S, key: &'static str)
+        -> Result<(), S::Error>;
+    /// Deserializes the field from the next element of a sequence.
+    fn next_element<'de, A: SeqAccess<'de>>(seq: &mut A) -> Result<Option<Self>, A::Error>;
+    /// Deserializes the field from the next value of a map.
+    fn next_value<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Self, A::Error>;
+}
+
+#[diagnostic::do_not_recommend]
+impl<T: Field + TotalOrd + Serialize + DeserializeOwned> SchemaColumn for T {
+    fn push_columns(name: &str, out: &mut Vec<Column>, optional: bool) {
+        let start = out.len();
+        T::push_columns(name, out);
+        if optional {
+            for column in &mut out[start..] {
+                column.optional = true;
+            }
+        }
+    }
+
+    fn decode_text(record: &dyn TextRecord, name: &str) -> Result<Self, FieldError> {
+        <T as Field>::decode_text(record, name)
+    }
+
+    fn decode_text_or_default(record: &dyn TextRecord, name: &str) -> Result<Self, FieldError>
+    where
+        Self: Default,
+    {
+        if record.cell(name).is_some_and(|cell| cell.trim().is_empty()) {
+            return Ok(T::default());
+        }
+        match <T as Field>::decode_text(record, name) {
+            Err(e) if e.missing => Ok(T::default()),
+            decoded => decoded,
+        }
+    }
+
+    fn encode_text(&self, out: &mut Vec<String>) {
+        <T as Field>::encode_text(self, out)
+    }
+
+    fn decode_json(value: Option<&JsonValue>, name: &str) -> Result<Self, FieldError> {
+        <T as Field>::decode_json(value, name)
+    }
+
+    fn decode_json_or_default(value: Option<&JsonValue>, name: &str) -> Result<Self, FieldError>
+    where
+        Self: Default,
+    {
+        match value {
+            None | Some(JsonValue::Null) => Ok(T::default()),
+            Some(_) => <T as Field>::decode_json(value, name),
+        }
+    }
+
+    fn encode_json(&self) -> JsonValue {
+        <T as Field>::encode_json(self)
+    }
+
+    fn total_cmp(&self, other: &Self) -> Ordering {
+        TotalOrd::total_cmp(self, other)
+    }
+
+    fn total_hash<H: Hasher>(&self, state: &mut H) {
+        TotalOrd::total_hash(self, state)
+    }
+
+    fn serialize_field<S: SerializeStruct>(
+        &self,
+        state: &mut S,
+        key: &'static str,
+    ) -> Result<(), S::Error> {
+        state.serialize_field(key, self)
+    }
+
+    fn next_element<'de, A: SeqAccess<'de>>(seq: &mut A) -> Result<Option<Self>, A::Error> {
+        seq.next_element()
+    }
+
+    fn next_value<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Self, A::Error> {
+        map.next_value()
     }
 }
 

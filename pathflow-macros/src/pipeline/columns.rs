@@ -7,7 +7,7 @@
 //! used as is; anywhere it is moved it is cloned (free for `Copy` columns).
 
 use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned, ToTokens};
+use quote::{quote_spanned, ToTokens};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::visit_mut::{self, VisitMut};
@@ -76,10 +76,17 @@ pub fn rewrite(
     scope: &[String],
     errors: &mut Errors,
 ) -> Rewritten {
-    let mut rewriter =
-        Rewriter { context, scope: scope.to_vec(), errors, reducers: Vec::new(), unknown: None };
+    let mut rewriter = Rewriter {
+        context,
+        scope: scope.to_vec(),
+        errors,
+        reducers: Vec::new(),
+        unknown: None,
+    };
     rewriter.expr(expr, Use::Value);
-    Rewritten { reducers: rewriter.reducers }
+    Rewritten {
+        reducers: rewriter.reducers,
+    }
 }
 
 /// The closure variable holding the i-th reducer output in the generated `reduce`.
@@ -101,15 +108,23 @@ fn relocated(ident: &Ident, span: Span) -> Ident {
 /// An unknown function being called in a `reduce` output: a reducer name the user may have
 /// invented. Reported once, when a row column appears in its arguments.
 struct UnknownCall {
+    /// The function's name.
     name: Ident,
+    /// Whether the error was reported already.
     reported: bool,
 }
 
+/// The rewriting of one expression.
 struct Rewriter<'a> {
+    /// What names mean.
     context: &'a Context,
+    /// The local names in scope at the current point.
     scope: Vec<String>,
+    /// Where errors go.
     errors: &'a mut Errors,
+    /// The reducer calls found so far (`reduce` only).
     reducers: Vec<TokenStream>,
+    /// The innermost call of an unknown function, in `reduce`.
     unknown: Option<UnknownCall>,
 }
 
@@ -124,6 +139,7 @@ fn reported(span: Span) -> Expr {
 }
 
 impl Rewriter<'_> {
+    /// Whether `ident` is a local binding here.
     fn is_local(&self, ident: &Ident) -> bool {
         let name = ident.to_string();
         self.scope.contains(&name)
@@ -134,6 +150,7 @@ impl Rewriter<'_> {
         bare_name(expr).filter(|ident| !self.is_local(ident))
     }
 
+    /// Rewrites `expr`, used as `usage` by its parent.
     fn expr(&mut self, expr: &mut Expr, usage: Use) {
         if let Some(ident) = self.column(expr) {
             let ident = ident.clone();
@@ -194,11 +211,18 @@ impl Rewriter<'_> {
                     let var = relocated(&side.var, span);
                     return verbatim(match (side.optional, usage) {
                         (_, Use::Place) => quote_spanned!(span=> #var),
-                        (false, Use::Value) => quote_spanned!(span=> ::core::clone::Clone::clone(#var)),
-                        (true, Use::Value) => quote_spanned!(span=> ::core::option::Option::cloned(#var)),
+                        (false, Use::Value) => {
+                            quote_spanned!(span=> ::core::clone::Clone::clone(#var))
+                        }
+                        (true, Use::Value) => {
+                            quote_spanned!(span=> ::core::option::Option::cloned(#var))
+                        }
                     });
                 }
-                let names: Vec<String> = sides.iter().map(|s| format!("`{}.{ident}`", s.name)).collect();
+                let names: Vec<String> = sides
+                    .iter()
+                    .map(|s| format!("`{}.{ident}`", s.name))
+                    .collect();
                 self.errors.at(
                     span,
                     format!(
@@ -210,12 +234,18 @@ impl Rewriter<'_> {
             }
             Context::Reduce { keys, key, .. } => {
                 let name = ident.to_string();
-                if let Some(index) = keys.iter().position(|k| k.as_deref() == Some(name.as_str())) {
+                if let Some(index) = keys
+                    .iter()
+                    .position(|k| k.as_deref() == Some(name.as_str()))
+                {
                     let key = relocated(key, span);
                     let place = if keys.len() == 1 {
                         quote_spanned!(span=> (*#key))
                     } else {
-                        let index = syn::Index { index: index as u32, span };
+                        let index = syn::Index {
+                            index: index as u32,
+                            span,
+                        };
                         quote_spanned!(span=> #key.#index)
                     };
                     return verbatim(match usage {
@@ -239,7 +269,9 @@ impl Rewriter<'_> {
 
     /// `left.amount` in a two-sided context.
     fn side_field(&mut self, field: &syn::ExprField, usage: Use) -> Option<Expr> {
-        let Context::Sides { sides, .. } = self.context else { return None };
+        let Context::Sides { sides, .. } = self.context else {
+            return None;
+        };
         let base = bare_name(&field.base).filter(|i| !self.is_local(i))?;
         let side = sides.iter().find(|s| base == s.name)?;
         let member = &field.member;
@@ -261,7 +293,19 @@ impl Rewriter<'_> {
     /// A function call; in `reduce`, a reducer call or a call to an unknown function.
     fn call(&mut self, call: &mut syn::ExprCall) -> Option<Expr> {
         let Context::Reduce { builder, .. } = self.context else {
-            self.expr(&mut call.func, Use::Place);
+            match bare_name(&call.func).filter(|f| !self.is_local(f)) {
+                Some(function) => {
+                    let name = function.to_string();
+                    if let Some(reducer) =
+                        reducers::find(&name).filter(|r| r.args == call.args.len())
+                    {
+                        self.errors
+                            .at(function.span(), reducer_outside_reduce(reducer));
+                        return Some(reported(call.span()));
+                    }
+                }
+                None => self.expr(&mut call.func, Use::Place),
+            }
             for arg in &mut call.args {
                 self.expr(arg, Use::Value);
             }
@@ -284,7 +328,10 @@ impl Rewriter<'_> {
                 };
                 self.errors.at(
                     span,
-                    format!("the reducer `{function}` takes {takes}: `{}`", reducer.usage),
+                    format!(
+                        "the reducer `{function}` takes {takes}: `{}`",
+                        reducer.usage
+                    ),
                 );
                 return Some(reported(span));
             }
@@ -295,16 +342,25 @@ impl Rewriter<'_> {
                     let arg_span = arg.span();
                     let row = hygienic("__row", arg_span);
                     let mut arg = arg.clone();
-                    rewrite(&mut arg, &Context::Row { row: row.clone() }, &self.scope, self.errors);
+                    rewrite(
+                        &mut arg,
+                        &Context::Row { row: row.clone() },
+                        &self.scope,
+                        self.errors,
+                    );
                     quote_spanned!(arg_span=> move |#row| #arg)
                 })
                 .collect();
             let builder = relocated(builder, span);
-            self.reducers.push(quote_spanned!(span=> #builder.#function(#(#closures),*)));
+            self.reducers
+                .push(quote_spanned!(span=> #builder.#function(#(#closures),*)));
             let output = output(self.reducers.len() - 1, span);
             return Some(verbatim(output.into_token_stream()));
         }
-        let outer = self.unknown.replace(UnknownCall { name: function, reported: false });
+        let outer = self.unknown.replace(UnknownCall {
+            name: function,
+            reported: false,
+        });
         for arg in &mut call.args {
             self.expr(arg, Use::Value);
         }
@@ -319,8 +375,17 @@ impl Rewriter<'_> {
         else {
             return;
         };
-        let name = mac.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
-        let usage = if FORMAT_MACROS.contains(&name.as_str()) { Use::Place } else { Use::Value };
+        let name = mac
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
+        let usage = if FORMAT_MACROS.contains(&name.as_str()) {
+            Use::Place
+        } else {
+            Use::Value
+        };
         let mut named: Vec<String> = Vec::new();
         for arg in args.iter_mut() {
             match arg {
@@ -333,7 +398,10 @@ impl Rewriter<'_> {
         }
         if usage == Use::Place {
             let format = args.iter().take(2).find_map(|arg| match arg {
-                Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(lit), .. }) => Some(lit.clone()),
+                Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(lit),
+                    ..
+                }) => Some(lit.clone()),
                 _ => None,
             });
             for name in format.iter().flat_map(|lit| inline_arguments(&lit.value())) {
@@ -433,9 +501,24 @@ impl VisitMut for Rewriter<'_> {
 
 /// Macros whose arguments are only read (formatting and assertions).
 const FORMAT_MACROS: &[&str] = &[
-    "format", "format_args", "print", "println", "eprint", "eprintln", "write", "writeln",
-    "panic", "assert", "assert_eq", "assert_ne", "debug_assert", "debug_assert_eq",
-    "debug_assert_ne", "unreachable", "todo", "unimplemented",
+    "format",
+    "format_args",
+    "print",
+    "println",
+    "eprint",
+    "eprintln",
+    "write",
+    "writeln",
+    "panic",
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "debug_assert",
+    "debug_assert_eq",
+    "debug_assert_ne",
+    "unreachable",
+    "todo",
+    "unimplemented",
 ];
 
 /// The names used as inline arguments in a format string: `{name}`, `{name:?}`.
@@ -450,7 +533,9 @@ fn inline_arguments(format: &str) -> Vec<String> {
         }
         let end = rest.find(['}', ':']).unwrap_or(rest.len());
         let name = rest[..end].trim();
-        if name.starts_with(|c: char| c.is_alphabetic() || c == '_') && !names.iter().any(|n| n == name) {
+        if name.starts_with(|c: char| c.is_alphabetic() || c == '_')
+            && !names.iter().any(|n| n == name)
+        {
             names.push(name.to_owned());
         }
         rest = &rest[end..];
@@ -468,6 +553,7 @@ fn column_of(row: &Ident, ident: &Ident, usage: Use) -> Expr {
     })
 }
 
+/// Whether an operator compares its operands (and so only reads them).
 fn is_comparison(op: &syn::BinOp) -> bool {
     matches!(
         op,
@@ -492,6 +578,19 @@ fn unknown_reducer(function: &Ident) -> String {
          the reducers are: {}\n\
          help: to apply your own function, call it on a reducer's result, e.g. `{function}(collect(x))`",
         reducers::listing()
+    )
+}
+
+/// The error for a reducer call outside `reduce(..)`.
+fn reducer_outside_reduce(reducer: &reducers::Reducer) -> String {
+    let (function, usage) = (reducer.name, reducer.usage);
+    format!(
+        "`{function}` is a reducer: it aggregates the rows of a group, so it works only in \
+         `reduce(..)` after `group_by(..)`\n\
+         help: group first, e.g. `.group_by(customer).reduce(Total {{ customer, value: \
+         {usage} }})`; to aggregate the whole table, group by a constant: \
+         `.group_by(all = ()).reduce(..)`\n\
+         note: if `{function}` is a function of yours, call it by its path: `self::{function}(..)`"
     )
 }
 
@@ -527,15 +626,28 @@ mod tests {
     }
 
     fn row() -> Context {
-        Context::Row { row: hygienic("__row", Span::call_site()) }
+        Context::Row {
+            row: hygienic("__row", Span::call_site()),
+        }
     }
 
     #[test]
     fn columns_are_read_in_place_or_cloned() {
-        let (out, _, errors) = rewritten(syn::parse_quote!(amount > limit && name.len() > 2), &row(), &["limit"]);
+        let (out, _, errors) = rewritten(
+            syn::parse_quote!(amount > limit && name.len() > 2),
+            &row(),
+            &["limit"],
+        );
         assert_eq!(out, "__row . amount > limit && __row . name . len () > 2");
         assert!(errors.is_empty());
-        let (out, _, _) = rewritten(syn::parse_quote!(Out { name, total: amount * 2.0 }), &row(), &[]);
+        let (out, _, _) = rewritten(
+            syn::parse_quote!(Out {
+                name,
+                total: amount * 2.0
+            }),
+            &row(),
+            &[],
+        );
         assert_eq!(
             out,
             "Out { name : :: core :: clone :: Clone :: clone (& __row . name) , total : :: core :: clone :: Clone :: clone (& __row . amount) * 2.0 }"
@@ -549,9 +661,15 @@ mod tests {
             &row(),
             &["offset"],
         );
-        assert_eq!(out, "__row . tags . iter () . map (| tag | tag . len () + offset) . sum :: < usize > ()");
+        assert_eq!(
+            out,
+            "__row . tags . iter () . map (| tag | tag . len () + offset) . sum :: < usize > ()"
+        );
         let (out, _, _) = rewritten(
-            syn::parse_quote!(match code { Some(c) => c, None => fallback }),
+            syn::parse_quote!(match code {
+                Some(c) => c,
+                None => fallback,
+            }),
             &row(),
             &[],
         );
@@ -562,7 +680,10 @@ mod tests {
     #[test]
     fn format_strings_get_explicit_column_arguments() {
         let (out, _, _) = rewritten(syn::parse_quote!(format!("{first} {}", last)), &row(), &[]);
-        assert_eq!(out, "format ! (\"{first} {}\" , __row . last , first = __row . first)");
+        assert_eq!(
+            out,
+            "format ! (\"{first} {}\" , __row . last , first = __row . first)"
+        );
         assert_eq!(inline_arguments("{a} {{b}} {c:?} {0} {a}"), ["a", "c"]);
     }
 
@@ -574,7 +695,12 @@ mod tests {
             builder: hygienic("__reducers", Span::call_site()),
         };
         let (out, reducers, errors) = rewritten(
-            syn::parse_quote!(Out { customer, total: sum(amount), n: count(), label: fmt(customer) }),
+            syn::parse_quote!(Out {
+                customer,
+                total: sum(amount),
+                n: count(),
+                label: fmt(customer)
+            }),
             &context,
             &[],
         );
@@ -599,26 +725,60 @@ mod tests {
             key: hygienic("__key", Span::call_site()),
             builder: hygienic("__reducers", Span::call_site()),
         };
-        let (_, _, errors) =
-            rewritten(syn::parse_quote!(Out { a: amount, b: median(amount), c: sum() }), &context, &[]);
-        assert!(errors.contains("`amount` is not a grouping column"), "{errors}");
-        assert!(errors.contains("`median` is not a pathflow reducer"), "{errors}");
-        assert!(errors.contains("the reducer `sum` takes one argument"), "{errors}");
+        let (_, _, errors) = rewritten(
+            syn::parse_quote!(Out {
+                a: amount,
+                b: median(amount),
+                c: sum()
+            }),
+            &context,
+            &[],
+        );
+        assert!(
+            errors.contains("`amount` is not a grouping column"),
+            "{errors}"
+        );
+        assert!(
+            errors.contains("`median` is not a pathflow reducer"),
+            "{errors}"
+        );
+        assert!(
+            errors.contains("the reducer `sum` takes one argument"),
+            "{errors}"
+        );
     }
 
     #[test]
     fn sides_name_their_rows() {
         let context = Context::Sides {
             sides: vec![
-                Side { name: "left", var: hygienic("__left", Span::call_site()), optional: false },
-                Side { name: "right", var: hygienic("__right", Span::call_site()), optional: true },
+                Side {
+                    name: "left",
+                    var: hygienic("__left", Span::call_site()),
+                    optional: false,
+                },
+                Side {
+                    name: "right",
+                    var: hygienic("__right", Span::call_site()),
+                    optional: true,
+                },
             ],
             what: "a join",
         };
-        let (out, _, errors) =
-            rewritten(syn::parse_quote!(Out { a: left.amount, b: right.name, c: city }), &context, &[]);
+        let (out, _, errors) = rewritten(
+            syn::parse_quote!(Out {
+                a: left.amount,
+                b: right.name,
+                c: city
+            }),
+            &context,
+            &[],
+        );
         assert!(out.contains("clone (& __left . amount)"), "{out}");
         assert!(out.contains("Option :: map (__right , | __side | :: core :: clone :: Clone :: clone (& __side . name))"), "{out}");
-        assert!(errors.contains("say which row `city` comes from: `left.city` or `right.city`"), "{errors}");
+        assert!(
+            errors.contains("say which row `city` comes from: `left.city` or `right.city`"),
+            "{errors}"
+        );
     }
 }

@@ -12,18 +12,66 @@ pub struct Reducer {
 
 /// Every reducer of the core.
 pub const REDUCERS: &[Reducer] = &[
-    Reducer { name: "count", args: 0, usage: "count()" },
-    Reducer { name: "sum", args: 1, usage: "sum(column)" },
-    Reducer { name: "avg", args: 1, usage: "avg(column)" },
-    Reducer { name: "min", args: 1, usage: "min(column)" },
-    Reducer { name: "max", args: 1, usage: "max(column)" },
-    Reducer { name: "argmin", args: 2, usage: "argmin(by, value)" },
-    Reducer { name: "argmax", args: 2, usage: "argmax(by, value)" },
-    Reducer { name: "any", args: 1, usage: "any(column)" },
-    Reducer { name: "earliest", args: 1, usage: "earliest(column)" },
-    Reducer { name: "latest", args: 1, usage: "latest(column)" },
-    Reducer { name: "count_distinct", args: 1, usage: "count_distinct(column)" },
-    Reducer { name: "collect", args: 1, usage: "collect(column)" },
+    Reducer {
+        name: "count",
+        args: 0,
+        usage: "count()",
+    },
+    Reducer {
+        name: "sum",
+        args: 1,
+        usage: "sum(column)",
+    },
+    Reducer {
+        name: "avg",
+        args: 1,
+        usage: "avg(column)",
+    },
+    Reducer {
+        name: "min",
+        args: 1,
+        usage: "min(column)",
+    },
+    Reducer {
+        name: "max",
+        args: 1,
+        usage: "max(column)",
+    },
+    Reducer {
+        name: "argmin",
+        args: 2,
+        usage: "argmin(by, value)",
+    },
+    Reducer {
+        name: "argmax",
+        args: 2,
+        usage: "argmax(by, value)",
+    },
+    Reducer {
+        name: "any",
+        args: 1,
+        usage: "any(column)",
+    },
+    Reducer {
+        name: "earliest",
+        args: 1,
+        usage: "earliest(column)",
+    },
+    Reducer {
+        name: "latest",
+        args: 1,
+        usage: "latest(column)",
+    },
+    Reducer {
+        name: "count_distinct",
+        args: 1,
+        usage: "count_distinct(column)",
+    },
+    Reducer {
+        name: "collect",
+        args: 1,
+        usage: "collect(column)",
+    },
 ];
 
 /// The reducer named `name`, if there is one.
@@ -33,7 +81,11 @@ pub fn find(name: &str) -> Option<&'static Reducer> {
 
 /// The list of reducers, for messages: `count(), sum(column), ..`.
 pub fn listing() -> String {
-    REDUCERS.iter().map(|r| r.usage).collect::<Vec<_>>().join(", ")
+    REDUCERS
+        .iter()
+        .map(|r| r.usage)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The names of the reducers, for suggestions.

@@ -59,7 +59,6 @@ mod tests {
     #[test]
     fn collects_pattern_bindings() {
         let pat: Pat = syn::parse_quote!((a, Some(b), Point { x, y: c }, ref d @ _));
-        let pat = Pat::clone(&pat);
         assert_eq!(bindings(&pat), ["a", "b", "x", "c", "d"]);
         let cond: Expr = syn::parse_quote!(let Some(v) = x && let Ok(w) = y);
         assert_eq!(condition_bindings(&cond), ["v", "w"]);

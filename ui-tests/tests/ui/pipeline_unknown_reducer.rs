@@ -1,0 +1,29 @@
+use pathflow::prelude::*;
+
+#[derive(Schema, Clone, Debug)]
+pub struct Order {
+    #[pathflow(primary_key)]
+    id: u64,
+    customer: String,
+    amount: f64,
+    #[pathflow(event_time)]
+    at: Timestamp,
+}
+
+#[derive(Schema, Clone, Debug)]
+pub struct CustomerTotal {
+    #[pathflow(primary_key)]
+    customer: String,
+    total: f64,
+    orders: u64,
+}
+
+pipeline! {
+    pub fn medians(orders: Table<Order>) -> Table<CustomerTotal> {
+        orders
+            .group_by(customer)
+            .reduce(CustomerTotal { customer, total: median(amount), orders: count() })
+    }
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use pathflow::prelude::*;
+
+#[derive(Schema, Clone, Debug)]
+struct Marker;
+
+fn main() {}
