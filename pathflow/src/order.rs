@@ -180,7 +180,7 @@ mod tests {
 
     #[test]
     fn floats_sort_totally() {
-        let mut v = vec![
+        let mut v = [
             Total(1.5),
             Total(f64::NAN),
             Total(-0.0),

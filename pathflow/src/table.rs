@@ -94,7 +94,9 @@ impl<'s, T: Row, M: Mode> Table<'s, T, M> {
         match &self.positions {
             Some(build) => build(),
             None => panic!(
-                "`{operator}` orders rows by their input position, but this table's rows come                  from a join, a reduce or another stateful operator; apply `{operator}` to a                  table read from a source (after map, filter, flat_map or concat only)"
+                "`{operator}` orders rows by their input position, but this table's rows come \
+                 from a join, a reduce or another stateful operator; apply `{operator}` to a \
+                 table read from a source (after map, filter, flat_map or concat only)"
             ),
         }
     }

@@ -52,6 +52,9 @@ impl<A: Abelian> Abelian for GroupDiff<A> {
     }
 }
 
+/// One lifted row: its group key and reducer values, with its count and accumulators.
+type Lifted<K, V, A> = ((Total<K>, V), GroupDiff<A>);
+
 /// A table grouped by a key, waiting for [`GroupBy::reduce`].
 pub struct GroupBy<'s, T: 'static, K, M> {
     table: Table<'s, T, M>,
@@ -95,7 +98,7 @@ impl<'s, T: Row, K: Value, M: Mode> GroupBy<'s, T, K, M> {
     {
         let reducer = Rc::new(reducers(Reducers::new()));
         let key = self.key;
-        let lifted: Collection<'s, (Total<K>, R::Value), GroupDiff<R::Acc>> = if R::NEEDS_POSITION {
+        let lifted: Collection<'s, _, GroupDiff<R::Acc>> = if R::NEEDS_POSITION {
             let reducer = Rc::clone(&reducer);
             lift_and_combine(
                 self.table.positioned("reduce"),
@@ -135,7 +138,7 @@ fn lift<T, K: Value, R: Reducer<T>>(
     row: &T,
     position: &Position,
     diff: isize,
-) -> ((Total<K>, R::Value), GroupDiff<R::Acc>)
+) -> Lifted<K, R::Value, R::Acc>
 where
     T: std::fmt::Debug,
 {

@@ -215,7 +215,14 @@ impl Shared {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .take();
-        own.or_else(|| self.monitor.as_ref().and_then(|m| m.failure()))
+        let peer = self.monitor.as_ref().and_then(|m| m.failure());
+        match (own, peer) {
+            // A lost peer poisons timely's channels, so workers then panic with messages
+            // such as "MergeQueue poisoned": report the cause, the peer, instead.
+            (Some(Error::Runtime(_)), Some(peer)) => Some(peer),
+            (Some(own), _) => Some(own),
+            (None, peer) => peer,
+        }
     }
 }
 

@@ -257,7 +257,8 @@ fn operator<'s, T: Row>(
                     commit_requested: false,
                 };
                 let polled = source.poll(&mut output);
-                let commit = output.commit_requested;
+                // A batch run is one epoch: a reader's commits do not cut it.
+                let commit = output.commit_requested && streaming;
                 if commit {
                     emit(&mut buffer, rows_cap, positioned_cap);
                     source.on_epoch_closed(buffer.epoch);

@@ -27,6 +27,15 @@ use wait_timeout::ChildExt;
 /// Updates `(row, diff)` cut into epochs, as `memory::epochs` takes them.
 pub type Epochs<T> = Vec<Vec<(T, isize)>>;
 
+/// A prefix of [`Epochs`], as references take them.
+pub type EpochSlice<T> = [Vec<(T, isize)>];
+
+/// A naive reference: the expected table for given inputs.
+pub type Reference<'r, A, B, O> = dyn Fn(&EpochSlice<A>, &EpochSlice<B>) -> Multiset<O> + 'r;
+
+/// The changes a `subscribe` sink saw: (row, epoch, diff).
+pub type ChangeLog<O> = Arc<Mutex<Vec<(O, Epoch, isize)>>>;
+
 /// A multiset: row -> multiplicity (never zero).
 pub type Multiset<T> = BTreeMap<T, isize>;
 
@@ -103,17 +112,23 @@ fn to_fixed(x: f64) -> i128 {
     let sign = if bits >> 63 == 1 { -1i128 } else { 1 };
     let exponent = ((bits >> 52) & 0x7ff) as i32;
     let fraction = bits & ((1u64 << 52) - 1);
-    let (mantissa, exp) = if exponent == 0 {
+    let (mut mantissa, mut exp) = if exponent == 0 {
         (fraction, -1074)
     } else {
         (fraction | (1u64 << 52), exponent - 1075)
     };
+    let zeros = mantissa.trailing_zeros();
+    mantissa >>= zeros;
+    exp += zeros as i32;
     let shift = exp + FIXED;
     assert!(
         shift >= 0,
         "{x:?} is too small for the fixed-point reference"
     );
-    assert!(shift <= 60, "{x:?} is too large for the fixed-point reference");
+    assert!(
+        64 - mantissa.leading_zeros() as i32 + shift <= 112,
+        "{x:?} is too large for the fixed-point reference"
+    );
     sign * ((mantissa as i128) << shift)
 }
 
@@ -197,6 +212,17 @@ pub fn cases(default: u32) -> u32 {
         .unwrap_or(default)
 }
 
+/// A proptest configuration with [`cases`]`(default)` cases. Failures are not persisted
+/// (integration tests have no `lib.rs` for proptest to put them next to): a failure prints
+/// its minimal input, to be turned into a hand-written test.
+pub fn config(default: u32) -> ProptestConfig {
+    ProptestConfig {
+        cases: cases(default),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Running pipelines in-process
 // ---------------------------------------------------------------------------------------------
@@ -253,6 +279,7 @@ pub trait Pipe: Send + Sync + 'static {
 #[macro_export]
 macro_rules! pipe {
     ($name:ident: ($a:ty, $b:ty) -> $out:ty = |$x:ident, $y:ident| $body:expr) => {
+        #[derive(Clone, Copy)]
         struct $name;
         impl $crate::common::Pipe for $name {
             type A = $a;
@@ -280,23 +307,13 @@ pub fn run_batch<P: Pipe>(
     let (a, b) = (a.clone(), b.clone());
     with_timeout("a batch run", RUN_TIMEOUT, move || {
         let (result, sink) = memory::snapshot::<P::Out>();
-        let changes: Arc<Mutex<Vec<Epoch>>> = Arc::default();
-        let seen = Arc::clone(&changes);
         let pipe = Arc::new(pipe);
         Runner::batch()
             .args(args(workers))
             .run(move |p| {
                 let ta = p.read(memory::epochs(a.clone()));
                 let tb = p.read(memory::epochs(b.clone()));
-                let out = pipe.build(ta, tb);
-                p.write(out.clone(), sink.clone());
-                let seen = Arc::clone(&seen);
-                p.write(
-                    out,
-                    memory::subscribe(move |_: &P::Out, epoch, _| {
-                        seen.lock().unwrap().push(epoch)
-                    }),
-                );
+                p.write(pipe.build(ta, tb), sink.clone());
             })
             .expect("the batch run succeeds");
         multiset(result.counts())
@@ -324,7 +341,7 @@ pub fn run_streaming<P: Pipe>(
     let (a, b) = (a.clone(), b.clone());
     with_timeout("a streaming run", RUN_TIMEOUT, move || {
         let (view, sink) = memory::view::<P::Out>();
-        let changes: Arc<Mutex<Vec<(P::Out, Epoch, isize)>>> = Arc::default();
+        let changes: ChangeLog<P::Out> = Arc::default();
         let log = Arc::clone(&changes);
         let pipe = Arc::new(pipe);
         Runner::streaming()
@@ -397,7 +414,7 @@ pub fn assert_prefix_consistent<A, B, O>(
     states: &[Multiset<O>],
     a: &Epochs<A>,
     b: &Epochs<B>,
-    reference: &dyn Fn(&[Vec<(A, isize)>], &[Vec<(B, isize)>]) -> Multiset<O>,
+    reference: &Reference<'_, A, B, O>,
 ) where
     O: Ord + Debug,
 {
@@ -497,6 +514,7 @@ impl std::hash::Hash for Order {
 impl Schema for Order {
     type Key = u8;
     const HAS_PRIMARY_KEY: bool = true;
+    const PRIMARY_KEY_COLUMNS: &'static [&'static str] = &["id"];
     fn primary_key(&self) -> u8 {
         self.id
     }
@@ -594,9 +612,7 @@ pub fn revenue_reference(
     }
     per_region
         .into_iter()
-        .map(|(region, (amounts, lines))| {
-            ((region, Total(exact_sum(amounts)), lines as u64), 1)
-        })
+        .map(|(region, (amounts, lines))| ((region, Total(exact_sum(amounts)), lines as u64), 1))
         .collect()
 }
 
@@ -637,8 +653,8 @@ pub fn revenue_input() -> (Epochs<Order>, Epochs<Customer>) {
                 let row = live.remove(next(live.len() as u64) as usize);
                 epoch.push((row, -1));
             } else {
-                let magnitude = decimals[next(decimals.len() as u64) as usize]
-                    * (1 + next(1000)) as f64;
+                let magnitude =
+                    decimals[next(decimals.len() as u64) as usize] * (1 + next(1000)) as f64;
                 let sign = if next(6) == 0 { -1.0 } else { 1.0 };
                 let row = Order {
                     id: next(200) as u8,
@@ -828,5 +844,147 @@ pub fn wait_for_file(path: &Path, timeout: Duration, children: &mut [&mut Child]
             path.display()
         );
         std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Live input, and a sink that every worker writes
+// ---------------------------------------------------------------------------------------------
+
+/// A streaming run fed by two `memory::live` inputs: the epochs of `a` and `b` are committed
+/// from this thread in the order `turns` gives (true: next epoch of `a`), with `pauses[i]`
+/// milliseconds before commit `i`; then both inputs are closed and the run ends.
+pub fn run_live<P: Pipe>(
+    pipe: P,
+    workers: u32,
+    a: &Epochs<P::A>,
+    b: &Epochs<P::B>,
+    turns: &[bool],
+    pauses: &[u64],
+) -> Streamed<P::Out> {
+    let (input_a, source_a) = memory::live::<P::A>();
+    let (input_b, source_b) = memory::live::<P::B>();
+    let (view, sink) = memory::view::<P::Out>();
+    let changes: ChangeLog<P::Out> = Arc::default();
+    let log = Arc::clone(&changes);
+    let pipe = Arc::new(pipe);
+    let (done_tx, done_rx) = mpsc::channel();
+    let runner = std::thread::spawn(move || {
+        let outcome = Runner::streaming().args(args(workers)).run(move |p| {
+            let ta = p.read(source_a.clone());
+            let tb = p.read(source_b.clone());
+            let out = pipe.build(ta, tb);
+            p.write(out.clone(), sink.clone());
+            let log = Arc::clone(&log);
+            p.write(
+                out,
+                memory::subscribe(move |row: &P::Out, epoch, diff| {
+                    log.lock().unwrap().push((row.clone(), epoch, diff))
+                }),
+            );
+        });
+        let _ = done_tx.send(outcome.map(|_| ()));
+    });
+    let (mut next_a, mut next_b) = (a.iter(), b.iter());
+    let mut pauses = pauses.iter().cycle();
+    let mut pause = || {
+        if let Some(ms) = pauses.next() {
+            std::thread::sleep(Duration::from_millis(*ms));
+        }
+    };
+    // Follow `turns`, then commit whatever is left of `a`, then of `b`.
+    for &turn in turns.iter().chain(std::iter::repeat_n(&true, a.len())) {
+        if turn {
+            let Some(epoch) = next_a.next() else { continue };
+            pause();
+            for (row, diff) in epoch.clone() {
+                input_a.update(row, diff);
+            }
+            input_a.commit();
+        } else {
+            let Some(epoch) = next_b.next() else { continue };
+            pause();
+            for (row, diff) in epoch.clone() {
+                input_b.update(row, diff);
+            }
+            input_b.commit();
+        }
+    }
+    for epoch in next_b {
+        pause();
+        for (row, diff) in epoch.clone() {
+            input_b.update(row, diff);
+        }
+        input_b.commit();
+    }
+    input_a.close();
+    input_b.close();
+    match done_rx.recv_timeout(RUN_TIMEOUT) {
+        Ok(outcome) => outcome.expect("the live streaming run succeeds"),
+        Err(_) => panic!("the live streaming run did not end within {RUN_TIMEOUT:?}"),
+    }
+    runner.join().expect("the runner thread");
+    let changes = std::mem::take(&mut *changes.lock().unwrap());
+    let states = states_of(&changes);
+    let view = multiset(view.counts());
+    assert_eq!(
+        states.last().cloned().unwrap_or_default(),
+        view,
+        "the subscribed changes add up to the view"
+    );
+    Streamed { view, states }
+}
+
+/// A sink that every worker writes (placement `EveryWorker`): each process ends with its
+/// workers' share of the table.
+pub struct ShareSink<T> {
+    shared: Arc<Mutex<Multiset<T>>>,
+}
+
+impl<T> Clone for ShareSink<T> {
+    fn clone(&self) -> Self {
+        ShareSink {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+/// A sink every worker writes, and the handle to this process's share.
+pub fn share<T: Row>() -> (Arc<Mutex<Multiset<T>>>, ShareSink<T>) {
+    let shared: Arc<Mutex<Multiset<T>>> = Arc::default();
+    (Arc::clone(&shared), ShareSink { shared })
+}
+
+struct ShareWriter<T> {
+    shared: Arc<Mutex<Multiset<T>>>,
+}
+
+impl<T: Row> pathflow::SinkWriter<T> for ShareWriter<T> {
+    fn write_epoch(&mut self, _epoch: Epoch, updates: &[(T, isize)]) -> pathflow::Result<()> {
+        let mut table = self.shared.lock().unwrap();
+        for (row, diff) in updates {
+            *table.entry(row.clone()).or_insert(0) += diff;
+            if table[row] == 0 {
+                table.remove(row);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<T: Row, M: Mode> pathflow::Sink<M, T> for ShareSink<T> {
+    fn name(&self) -> String {
+        "test:share".to_owned()
+    }
+    fn placement(&self) -> pathflow::sink::Placement {
+        pathflow::sink::Placement::EveryWorker
+    }
+    fn open(
+        self,
+        _context: &pathflow::sink::SinkContext,
+    ) -> pathflow::Result<Box<dyn pathflow::SinkWriter<T>>> {
+        Ok(Box::new(ShareWriter {
+            shared: self.shared,
+        }))
     }
 }
