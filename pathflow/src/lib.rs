@@ -72,5 +72,6 @@ pub mod prelude {
     pub use crate::runner::{Runner, RunnerArgs};
     pub use crate::table::Table;
     pub use crate::time::{Duration, Timestamp};
+    pub use crate::window::{Behavior, Window, WindowKey};
     pub use crate::{pipeline, Row, Schema};
 }

@@ -132,16 +132,16 @@ struct Replay {
     /// The events not ignored as late, with their multiplicities.
     accepted: Multiset<Event>,
     /// The watermark of the last epoch that changed anything.
-    now: i64,
-    /// The largest event time any epoch added.
-    end: i64,
+    during: i64,
+    /// The largest event time any epoch added: the watermark after the last epoch.
+    after: i64,
     /// How many events were late.
     late: u64,
 }
 
 fn replay(epochs: &[Vec<(Event, isize)>], cutoff: Option<i64>) -> Replay {
     let mut watermark = i64::MIN;
-    let mut now = i64::MIN;
+    let mut during = i64::MIN;
     let mut accepted: Multiset<Event> = BTreeMap::new();
     let mut late = 0;
     for epoch in epochs {
@@ -149,7 +149,7 @@ fn replay(epochs: &[Vec<(Event, isize)>], cutoff: Option<i64>) -> Replay {
         if updates.is_empty() {
             continue;
         }
-        now = watermark;
+        during = watermark;
         let mut largest = watermark;
         for (event, diff) in updates {
             let at = event.2.millis();
@@ -167,8 +167,8 @@ fn replay(epochs: &[Vec<(Event, isize)>], cutoff: Option<i64>) -> Replay {
     accepted.retain(|_, count| *count != 0);
     Replay {
         accepted,
-        now,
-        end: watermark,
+        during,
+        after: watermark,
         late,
     }
 }
@@ -275,10 +275,25 @@ fn shows(rules: Rules, boundary: i64, now: i64, ended: bool) -> bool {
     }
 }
 
-/// The table after `epochs`; `ended`: and after the input ended.
-fn reference(w: Windowed, epochs: &[Vec<(Event, isize)>], ended: bool) -> Multiset<Out> {
+/// When, after its last epoch, a run's table is looked at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Moment {
+    /// As the last epoch is applied, under the watermark of the epochs before it.
+    During,
+    /// At the next epoch, under the watermark the last epoch raised.
+    After,
+    /// After the input ended.
+    Ended,
+}
+
+/// The table after `epochs`, at `moment`.
+fn reference(w: Windowed, epochs: &[Vec<(Event, isize)>], moment: Moment) -> Multiset<Out> {
     let replay = replay(epochs, w.rules.cutoff());
-    let now = if ended { replay.end } else { replay.now };
+    let now = match moment {
+        Moment::During => replay.during,
+        Moment::After | Moment::Ended => replay.after,
+    };
+    let ended = moment == Moment::Ended;
     let rows = cut(w.shape, &replay.accepted)
         .into_iter()
         .filter(|window| shows(w.rules, window.boundary, now, ended))
@@ -301,20 +316,23 @@ fn reference(w: Windowed, epochs: &[Vec<(Event, isize)>], ended: bool) -> Multis
 
 /// The result of a batch run: everything is one epoch.
 fn batch_reference(w: Windowed, epochs: &[Vec<(Event, isize)>]) -> Multiset<Out> {
-    reference(w, &[epochs.concat()], true)
+    reference(w, &[epochs.concat()], Moment::Ended)
 }
 
-/// Checks that `states` are, in order, the reference on growing prefixes of `epochs`, the
-/// last one after the input ended.
+/// Checks that `states` are, in order, the reference on growing prefixes of `epochs` (as
+/// each prefix's last epoch is applied, or at the epoch after it), the last one after the
+/// input ended.
 fn assert_states_follow_prefixes(
     w: Windowed,
     epochs: &[Vec<(Event, isize)>],
     states: &[Multiset<Out>],
 ) {
     let mut expected: Vec<Multiset<Out>> = (0..=epochs.len())
-        .map(|n| reference(w, &epochs[..n], false))
+        .flat_map(|n| {
+            [Moment::During, Moment::After].map(|moment| reference(w, &epochs[..n], moment))
+        })
         .collect();
-    expected.push(reference(w, epochs, true));
+    expected.push(reference(w, epochs, Moment::Ended));
     let mut position = 0;
     for (n, state) in states.iter().enumerate() {
         match expected[position..].iter().position(|e| e == state) {
@@ -397,7 +415,7 @@ fn check(w: Windowed, workers: u32, epochs: &[Vec<(Event, isize)>]) {
     let states = states_of(&streamed.changes);
     assert_eq!(
         streamed.view,
-        reference(w, epochs, true),
+        reference(w, epochs, Moment::Ended),
         "final table of a streaming run of {w:?} on {workers} workers"
     );
     assert_eq!(states.last().cloned().unwrap_or_default(), streamed.view);
@@ -522,7 +540,7 @@ proptest! {
             prop_assert_eq!(*diff, 1, "{:?} changed by {} at {}", row, diff, epoch);
             prop_assert!(windows.insert((row.0, row.1, row.2)), "{:?} emitted twice", row);
         }
-        prop_assert_eq!(streamed.view, reference(w, &epochs, true));
+        prop_assert_eq!(streamed.view, reference(w, &epochs, Moment::Ended));
     }
 }
 
@@ -578,9 +596,8 @@ fn delay_holds_a_window_until_the_watermark_passes_its_end() {
             keep: true,
         },
     };
-    // W is nothing, then 3, 14, 15 and 15: [0, 10) is final at W = 15, in the fourth epoch
-    // (with the event at 4, not late without a cutoff). The last epoch's update comes with
-    // the end of the input, when every window is final.
+    // The watermark reaches 15 with the third epoch: [0, 10) shows then, alone, and takes
+    // the event at 4 (not late without a cutoff); [10, 20) shows only at the end.
     let epochs = vec![
         vec![at(0, 1.0, 3)],
         vec![at(0, 1.0, 14)],
@@ -588,17 +605,21 @@ fn delay_holds_a_window_until_the_watermark_passes_its_end() {
         vec![at(0, 1.0, 4)],
         vec![at(9, 1.0, 0)],
     ];
-    let streamed = stream(w, 1, &epochs, None);
+    let states = states_of(&stream(w, 1, &epochs, None).changes);
+    assert_states_follow_prefixes(w, &epochs, &states);
+    assert!(
+        states
+            .iter()
+            .any(|state| !state.is_empty() && state.keys().all(|row| (row.0, row.1) == (0, 0))),
+        "[0, 10) shows before the end, alone: {states:?}"
+    );
     assert_eq!(
-        states_of(&streamed.changes),
-        vec![
-            multiset([(row(0, 0, 10, 2, 2.0), 1)]),
-            multiset([
-                (row(0, 0, 10, 2, 2.0), 1),
-                (row(0, 10, 20, 2, 2.0), 1),
-                (row(9, 0, 10, 1, 1.0), 1)
-            ]),
-        ]
+        states.last(),
+        Some(&multiset([
+            (row(0, 0, 10, 2, 2.0), 1),
+            (row(0, 10, 20, 2, 2.0), 1),
+            (row(9, 0, 10, 1, 1.0), 1)
+        ]))
     );
 }
 
@@ -649,26 +670,18 @@ fn keep_results_false_retracts_closed_windows() {
         vec![at(0, 1.0, 26)],
     ];
     let states = states_of(&stream(w, 1, &epochs, None).changes);
-    assert_eq!(
-        states,
-        vec![
-            multiset([(row(0, 0, 10, 1, 1.0), 1)]),
-            multiset([(row(0, 0, 10, 1, 1.0), 1), (row(0, 10, 20, 1, 1.0), 1)]),
-            // W = 12 closes nothing yet; the event at 25 opens [20, 30).
-            multiset([
-                (row(0, 0, 10, 1, 1.0), 1),
-                (row(0, 10, 20, 1, 1.0), 1),
-                (row(0, 20, 30, 1, 1.0), 1)
-            ]),
-            // W = 25 closes [0, 10) and [10, 20): 25 >= 20 + 5.
-            multiset([(row(0, 20, 30, 2, 2.0), 1)]),
-        ]
-    );
+    assert_states_follow_prefixes(w, &epochs, &states);
+    // Under the watermark 12 nothing has closed; 25 closes [0, 10) and [10, 20).
+    let all_three = multiset([
+        (row(0, 0, 10, 1, 1.0), 1),
+        (row(0, 10, 20, 1, 1.0), 1),
+        (row(0, 20, 30, 1, 1.0), 1),
+    ]);
+    assert!(states.contains(&all_three), "{states:?}");
+    let last = multiset([(row(0, 20, 30, 2, 2.0), 1)]);
+    assert_eq!(states.last(), Some(&last));
     // A batch run sees the last watermark (26) only: the same final table.
-    assert_eq!(
-        run_batch(w, 1, &epochs, &none()),
-        multiset([(row(0, 20, 30, 2, 2.0), 1)])
-    );
+    assert_eq!(run_batch(w, 1, &epochs, &none()), last);
 }
 
 #[test]

@@ -72,10 +72,13 @@ impl KafkaConfig {
         self
     }
 
-    /// The librdkafka configuration: ours first, the user's properties winning.
-    pub(crate) fn client_config(&self) -> ClientConfig {
+    /// The librdkafka configuration: `defaults` first, the user's properties winning.
+    pub(crate) fn client_config(&self, defaults: &[(&str, &str)]) -> ClientConfig {
         let mut config = ClientConfig::new();
         config.set("bootstrap.servers", &self.brokers);
+        for (key, value) in defaults {
+            config.set(*key, *value);
+        }
         for (key, value) in &self.properties {
             config.set(key, value);
         }

@@ -67,7 +67,7 @@ impl<T: Schema> KafkaSink<T> {
         let deliveries = Arc::new(Deliveries::default());
         let producer: BaseProducer<DeliveryContext> = self
             .config
-            .client_config()
+            .client_config(&[("linger.ms", "1")])
             .create_with_context(DeliveryContext(Arc::clone(&deliveries)))
             .map_err(|e| Error::connector(&name, self.config.redact(&e.to_string())))?;
         Ok(Box::new(KafkaWriter {

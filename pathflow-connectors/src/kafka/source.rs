@@ -52,7 +52,9 @@ pub struct KafkaSource<T> {
 impl<T: Schema> KafkaSource<T> {
     fn open_reader(self, context: &SourceContext) -> Result<Box<dyn SourceReader<T>>> {
         let name = format!("kafka:{}", self.config.topics.join(","));
-        let mut client = self.config.client_config();
+        // A broker may hold a fetch until its maximum wait even when data is there: keep the
+        // wait short so latency stays low (override with `fetch.wait.max.ms`).
+        let mut client = self.config.client_config(&[("fetch.wait.max.ms", "10")]);
         client
             .set("group.id", &self.config.group_id)
             .set("enable.auto.commit", "false")

@@ -99,6 +99,7 @@ where
             context: Rc::clone(&context),
             mode: Default::default(),
         };
+        let _late_events = crate::window::report_late_events_to(shared.error_log.clone());
         build(&mut pipeline);
     });
     if M::STREAMING {

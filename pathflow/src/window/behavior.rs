@@ -7,6 +7,10 @@
 //! gap). A window is *final* when `W ≥ boundary + delay`, and *closed* when
 //! `W ≥ boundary + cutoff`: every event that could still change a closed window is late. At
 //! the end of a bounded input every window is final.
+//!
+//! In a streaming run, the epoch right after one that raised the watermark (one millisecond
+//! later) already sees the new watermark, so windows become final or close without waiting
+//! for more input.
 
 use crate::time::{Duration, Timestamp};
 

@@ -14,17 +14,12 @@ thread_local! {
 
 /// Makes the windowed tables built on this thread report late events to `log`, until the
 /// returned guard is dropped. The runner holds one while a worker builds its pipeline.
-#[allow(
-    dead_code,
-    reason = "called by the runner's worker while it builds the pipeline"
-)]
 pub(crate) fn report_late_events_to(log: ErrorLog) -> LateEventsGuard {
     let previous = RUN_ERROR_LOG.with(|current| current.replace(Some(log)));
     LateEventsGuard { previous }
 }
 
 /// Restores the previous error log for late events when dropped.
-#[allow(dead_code, reason = "made by `report_late_events_to`")]
 pub(crate) struct LateEventsGuard {
     previous: Option<ErrorLog>,
 }

@@ -46,10 +46,6 @@ mod windowby;
 
 pub use behavior::{Behavior, ExactlyOnce, WindowBehavior};
 pub use event::WindowKey;
-#[allow(
-    unused_imports,
-    reason = "the runner's worker installs it while building"
-)]
 pub(crate) use late::report_late_events_to;
 pub use session::SessionWindow;
 pub use shape::Window;

@@ -49,10 +49,15 @@ pub(crate) trait WindowState: 'static {
 }
 
 /// Runs `state` over the consolidated `updates` and the epochs' `maxima`.
+///
+/// In a streaming run, an epoch that raises the watermark is followed by a settlement at the
+/// next epoch (one millisecond later), so that the windows it makes final or closes change
+/// without waiting for more input. A batch run is one epoch, settled when the input ends.
 pub(crate) fn window_operator<'s, S: WindowState>(
     updates: StreamVec<'s, Epoch, StateUpdate<S>>,
     maxima: StreamVec<'s, Epoch, EpochMaximum>,
     policy: Policy,
+    streaming: bool,
     state: S,
 ) -> Collection<'s, S::Out> {
     let mut epochs = Sequencer {
@@ -88,6 +93,11 @@ pub(crate) fn window_operator<'s, S: WindowState>(
                     while let Some(epoch) = epochs.next_complete(bound) {
                         epochs.process(epoch, &mut changes);
                         emit(output, capability, epoch, &mut changes);
+                        if streaming {
+                            if let Some(next) = epochs.catch_up(epoch, &mut changes) {
+                                emit(output, capability, next, &mut changes);
+                            }
+                        }
                     }
                     match bound {
                         Some(bound) => capability.downgrade(&bound),
@@ -119,8 +129,9 @@ struct Sequencer<S: WindowState> {
     maxima: BTreeMap<Epoch, Option<Timestamp>>,
     /// The largest event time of the epochs processed.
     watermark: Timestamp,
-    /// The watermark the last processed epoch was settled at.
+    /// The watermark the windows were last settled at.
     previous: Timestamp,
+    /// The last epoch the windows were settled at.
     last_epoch: Option<Epoch>,
 }
 
@@ -183,8 +194,27 @@ impl<S: WindowState> Sequencer<S> {
         self.last_epoch = Some(epoch);
     }
 
+    /// After `epoch` raised the watermark, settles the windows at the next epoch under the
+    /// new watermark, so that the windows it makes final or closes change now rather than
+    /// with the next input. Returns that epoch, if the watermark rose.
+    fn catch_up(&mut self, epoch: Epoch, out: &mut Vec<(S::Out, isize)>) -> Option<Epoch> {
+        let next = epoch.checked_add(1)?;
+        if self.watermark <= self.previous {
+            return None;
+        }
+        let clock = Clock {
+            previous: self.previous,
+            now: self.watermark,
+            ended: false,
+        };
+        self.state.settle(&clock, out);
+        self.previous = self.watermark;
+        self.last_epoch = Some(next);
+        Some(next)
+    }
+
     /// Settles the windows once the input has ended, when every window is final; returns
-    /// the last epoch processed (0 if none), which the changes belong to.
+    /// the last epoch settled (0 if none), which the changes belong to.
     fn finish(&mut self, out: &mut Vec<(S::Out, isize)>) -> Epoch {
         let clock = Clock {
             previous: self.previous,

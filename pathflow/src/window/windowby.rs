@@ -140,17 +140,17 @@ impl<'s, T: Row, K: Value, M: Mode> WindowBy<'s, T, K, M> {
             })
         };
         let rows = match self.window {
-            Window::Tumbling(window) => run(
+            Window::Tumbling(window) => run::<M, _>(
                 events,
                 self.policy,
                 FixedWindows::new(window.size(), results),
             ),
-            Window::Sliding(window) => run(
+            Window::Sliding(window) => run::<M, _>(
                 events,
                 self.policy,
                 FixedWindows::new(window.size(), results),
             ),
-            Window::Session(window) => run(
+            Window::Session(window) => run::<M, _>(
                 events,
                 self.policy,
                 SessionWindows::new(window.max_gap(), results),
@@ -161,13 +161,13 @@ impl<'s, T: Row, K: Value, M: Mode> WindowBy<'s, T, K, M> {
 }
 
 /// The events of a stream of rows, consolidated per epoch and run through `state`.
-fn run<'s, S: WindowState>(
+fn run<'s, M: Mode, S: WindowState>(
     events: StreamVec<'s, Epoch, StateUpdate<S>>,
     policy: Policy,
     state: S,
 ) -> Collection<'s, S::Out> {
     let (updates, maxima) = consolidate_epochs(events);
-    window_operator(updates, maxima, policy, state)
+    window_operator(updates, maxima, policy, M::STREAMING, state)
 }
 
 /// Turns a row update into the window events it makes.
