@@ -17,6 +17,8 @@ if ! command -v tansu >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/tansu" ]; then
 fi
 export PATHFLOW_TANSU="${PATHFLOW_TANSU:-$(command -v tansu || echo "$HOME/.cargo/bin/tansu")}"
 
+python3 -c "import duckdb" 2>/dev/null || { echo "==> installing duckdb (Python, for the Nexmark DuckDB check)"; python3 -m pip install --quiet duckdb; }
+
 echo "==> tests"
 cargo nextest run --workspace --all-features --no-fail-fast
 

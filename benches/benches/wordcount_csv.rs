@@ -1,0 +1,213 @@
+//! Batch word count over a generated CSV file (1 GB by default): the `wordcount` example's
+//! pipeline through the file connector, next to the plain `csv` crate counting into a
+//! `HashMap` over the same file in the same run, and the ratio of the two.
+//!
+//! ```text
+//! cargo bench -p pathflow-benches --bench wordcount_csv
+//! cargo bench -p pathflow-benches --bench wordcount_csv -- --size-mb 256 --workers 2 --runs 5
+//! ```
+//!
+//! The file (`id,word,score`, 100,000 distinct words drawn uniformly) is generated once into
+//! `target/bench-data/` and reused. The two sides run alternately `--runs` times (default
+//! 3); each run is printed, and the ratio is that of the best times, the least disturbed by
+//! other processes. Both sides must produce the same counts, or the run fails.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use pathflow::prelude::*;
+use pathflow_examples::wordcount;
+
+const DISTINCT_WORDS: usize = 100_000;
+
+/// The flags after `--`: `--size-mb N`, `--workers N`, `--runs N` (cargo's own `--bench`
+/// is ignored).
+struct Options {
+    size_mb: u64,
+    workers: u32,
+    runs: u32,
+}
+
+fn options() -> Options {
+    let mut options = Options {
+        size_mb: 1024,
+        workers: 1,
+        runs: 3,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| -> u64 {
+            args.next()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or_else(|| panic!("{name} needs a positive number"))
+        };
+        match arg.as_str() {
+            "--size-mb" => options.size_mb = value("--size-mb"),
+            "--workers" => options.workers = value("--workers").max(1) as u32,
+            "--runs" => options.runs = value("--runs").max(1) as u32,
+            "--bench" => {}
+            other => panic!("unknown flag `{other}`: use --size-mb N, --workers N or --runs N"),
+        }
+    }
+    options
+}
+
+/// A SplitMix64 step: a fixed pseudo-random sequence, so the input is the same every time.
+fn splitmix(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Writes `id,word,score` rows until the file holds `bytes` bytes; returns the row count.
+fn generate(path: &Path, bytes: u64) -> std::io::Result<u64> {
+    let mut state = 42;
+    let vocabulary: Vec<String> = (0..DISTINCT_WORDS)
+        .map(|_| {
+            let len = 3 + (splitmix(&mut state) % 8) as usize;
+            (0..len)
+                .map(|_| (b'a' + (splitmix(&mut state) % 26) as u8) as char)
+                .collect()
+        })
+        .collect();
+    let mut out = BufWriter::with_capacity(1 << 20, File::create(path)?);
+    let mut written = out.write(b"id,word,score\n")? as u64;
+    let mut rows = 0u64;
+    let mut line = String::new();
+    while written < bytes {
+        let word = &vocabulary[(splitmix(&mut state) % DISTINCT_WORDS as u64) as usize];
+        let score = splitmix(&mut state) % 1000;
+        line.clear();
+        use std::fmt::Write as _;
+        let _ = writeln!(line, "{rows},{word},0.{score:03}");
+        out.write_all(line.as_bytes())?;
+        written += line.len() as u64;
+        rows += 1;
+    }
+    out.flush()?;
+    Ok(rows)
+}
+
+/// The input file, generated if it is not there yet; returns its path, size and rows.
+fn input(size_mb: u64) -> (PathBuf, u64, u64) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench-data");
+    std::fs::create_dir_all(&dir).expect("create target/bench-data");
+    let path = dir.join(format!("wordcount-{size_mb}mb.csv"));
+    let rows_path = path.with_extension("rows");
+    let known = std::fs::read_to_string(&rows_path)
+        .ok()
+        .and_then(|rows| rows.trim().parse().ok());
+    let rows = match known {
+        Some(rows) if path.exists() => rows,
+        _ => {
+            eprintln!("generating {} ({size_mb} MB)...", path.display());
+            let rows = generate(&path, size_mb << 20).expect("write the input file");
+            std::fs::write(&rows_path, rows.to_string()).expect("write the row count");
+            rows
+        }
+    };
+    let bytes = std::fs::metadata(&path).expect("the input file").len();
+    (path, bytes, rows)
+}
+
+/// The floor: the `csv` crate reading records and a `HashMap` counting the `word` column.
+fn plain_csv(path: &Path) -> HashMap<String, u64> {
+    let mut reader = csv::Reader::from_path(path).expect("open the input");
+    let column = reader
+        .headers()
+        .expect("a header")
+        .iter()
+        .position(|h| h == "word")
+        .expect("a word column");
+    let mut counts: HashMap<String, u64> = HashMap::new();
+    let mut record = csv::StringRecord::new();
+    while reader.read_record(&mut record).expect("a valid record") {
+        let word = &record[column];
+        match counts.get_mut(word) {
+            Some(count) => *count += 1,
+            None => {
+                counts.insert(word.to_owned(), 1);
+            }
+        }
+    }
+    counts
+}
+
+/// The `wordcount` example's batch run, writing its `word,count` snapshot to `output`.
+fn pathflow(path: &Path, output: &Path, workers: u32) -> HashMap<String, u64> {
+    let runner = Runner::batch().args(RunnerArgs {
+        workers,
+        ..RunnerArgs::default()
+    });
+    let report = wordcount::batch(path, output, runner).expect("the pathflow run");
+    assert_eq!(report.input_errors, 0);
+    std::fs::read_to_string(output)
+        .expect("read the result")
+        .lines()
+        .skip(1)
+        .map(|line| {
+            let (word, count) = line.split_once(',').expect("word,count");
+            (word.to_owned(), count.parse().expect("a count"))
+        })
+        .collect()
+}
+
+fn report(name: &str, elapsed: Duration, rows: u64, bytes: u64) -> f64 {
+    let seconds = elapsed.as_secs_f64();
+    println!(
+        "{name:<28} {seconds:>8.2} s  {:>8.2} M rows/s  {:>8.1} MB/s",
+        rows as f64 / seconds / 1e6,
+        bytes as f64 / seconds / (1 << 20) as f64
+    );
+    seconds
+}
+
+fn main() {
+    let options = options();
+    let (path, bytes, rows) = input(options.size_mb);
+    println!(
+        "word count over {} ({:.0} MB, {rows} rows, {DISTINCT_WORDS} distinct words)",
+        path.display(),
+        bytes as f64 / (1 << 20) as f64
+    );
+    let output =
+        std::env::temp_dir().join(format!("pathflow-wordcount-{}.csv", std::process::id()));
+    let name = format!(
+        "pathflow ({} worker{})",
+        options.workers,
+        if options.workers == 1 { "" } else { "s" }
+    );
+    let (mut floor_best, mut pathflow_best) = (f64::MAX, f64::MAX);
+    for _ in 0..options.runs {
+        let started = Instant::now();
+        let floor = plain_csv(&path);
+        let seconds = report("csv crate + HashMap", started.elapsed(), rows, bytes);
+        floor_best = floor_best.min(seconds);
+
+        let started = Instant::now();
+        let counts = pathflow(&path, &output, options.workers);
+        let seconds = report(&name, started.elapsed(), rows, bytes);
+        pathflow_best = pathflow_best.min(seconds);
+        let _ = std::fs::remove_file(&output);
+
+        assert_eq!(counts.len(), floor.len(), "distinct words differ");
+        assert!(
+            floor.iter().all(|(word, n)| counts.get(word) == Some(n)),
+            "pathflow's counts differ from the csv crate's"
+        );
+        assert_eq!(counts.values().sum::<u64>(), rows);
+    }
+    println!("best of {} runs (same counts every time):", options.runs);
+    let best = |seconds: f64| Duration::from_secs_f64(seconds);
+    report("csv crate + HashMap", best(floor_best), rows, bytes);
+    report(&name, best(pathflow_best), rows, bytes);
+    println!(
+        "pathflow takes {:.2}x the time of the csv crate",
+        pathflow_best / floor_best
+    );
+}

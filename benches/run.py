@@ -1,0 +1,221 @@
+#!/usr/bin/env python3
+"""Runs the benchmark matrix and writes the results table into benches/README.md.
+
+Builds the `bench` binary (release), then for every Nexmark query and word count runs
+pathflow, hand-written differential dataflow (dd) and, for word count, the single-threaded
+floor, each `--runs` times on the same generated input, and takes medians. Pathway runs
+q0-q4 and word count over the same data dumped to CSV (skipped with a note when its
+virtualenv, target/pathway-venv, is missing: `python3 -m venv target/pathway-venv &&
+target/pathway-venv/bin/pip install pathway`). Finally streaming word count is run at
+increasing rates for the latency curve.
+
+Usage (from the repository root): python3 benches/run.py [--events N] [--words N] [--runs R]
+"""
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCH = os.environ.get("PATHFLOW_BENCH", os.path.join(ROOT, "target", "release", "bench"))
+README = os.path.join(ROOT, "benches", "README.md")
+PATHWAY_PYTHON = os.path.join(ROOT, "target", "pathway-venv", "bin", "python")
+PATHWAY_SCRIPT = os.path.join(ROOT, "benches", "pathway", "queries.py")
+START, END = "<!-- results:start -->", "<!-- results:end -->"
+QUERIES = [f"q{i}" for i in range(9)]
+PATHWAY_QUERIES = ["q0", "q1", "q2", "q3", "q4", "wordcount"]
+
+
+def bench(args):
+    out = subprocess.run([BENCH, *args], capture_output=True, text=True, cwd=ROOT)
+    if out.returncode != 0:
+        raise RuntimeError(f"bench {' '.join(args)} failed:\n{out.stderr}")
+    line = next(l for l in out.stdout.splitlines() if l.startswith("RESULT "))
+    return json.loads(line[len("RESULT "):])
+
+
+def pathway(query, directory, events, workers):
+    env = dict(os.environ, PATHWAY_THREADS=str(workers))
+    out = subprocess.run(
+        [PATHWAY_PYTHON, PATHWAY_SCRIPT, query, directory, "--events", str(events)],
+        capture_output=True, text=True, env=env,
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"pathway {query} failed:\n{out.stderr[-2000:]}")
+    line = next(l for l in out.stdout.splitlines() if l.startswith("RESULT "))
+    return json.loads(line[len("RESULT "):])
+
+
+def median_of(runs, key):
+    values = [r[key] for r in runs if r.get(key) is not None]
+    return statistics.median(values) if values else None
+
+
+def measure(args, runs):
+    results = [bench(args) for _ in range(runs)]
+    prints = {r["fingerprint"] for r in results}
+    return {
+        "events_per_s": median_of(results, "events_per_s"),
+        "peak_mib": median_of(results, "peak_bytes") / 2**20,
+        "fingerprint": prints.pop() if len(prints) == 1 else "differs between runs",
+    }
+
+
+def machine():
+    cpu = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    with open("/proc/meminfo") as f:
+        mem = int(next(l for l in f if l.startswith("MemTotal")).split()[1]) / 2**20
+    return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB, {platform.system()} {platform.release()}"
+
+
+def fmt_rate(value):
+    return "—" if value is None else f"{value / 1e6:.2f} M"
+
+
+def fmt_ratio(a, b):
+    return "—" if a is None or b is None else f"{a / b:.2f}×"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1_000_000, help="Nexmark events")
+    parser.add_argument("--words", type=int, default=10_000_000, help="word count rows")
+    parser.add_argument("--runs", type=int, default=5, help="runs per cell (median)")
+    parser.add_argument("--pathway-runs", type=int, default=1, help="Pathway runs per cell")
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--rates", default="50000,100000,250000,500000",
+                        help="streaming word count rates (events/s) for the latency curve")
+    parser.add_argument("--seconds", type=float, default=5.0,
+                        help="seconds of input per latency run")
+    parser.add_argument("--no-build", action="store_true",
+                        help="use target/release/bench as it is")
+    args = parser.parse_args()
+
+    if not args.no_build:
+        subprocess.run(
+            ["cargo", "build", "--release", "-p", "pathflow-benches", "--bin", "bench"],
+            cwd=ROOT, check=True,
+        )
+    started = time.time()
+    workers = ["--workers", str(args.workers)]
+    data = os.path.join(ROOT, "target", "bench-data")
+    rows = []
+    for query in QUERIES + ["wordcount"]:
+        size = args.words if query == "wordcount" else args.events
+        common = ["--query", query, "--events", str(size), *workers]
+        row = {"query": query, "events": size}
+        systems = ["pathflow", "dd"] + (["floor"] if query == "wordcount" else [])
+        for system in systems:
+            row[system] = measure(common + ["--system", system], args.runs)
+            print(query, system, row[system], file=sys.stderr)
+        if query in PATHWAY_QUERIES and os.path.exists(PATHWAY_PYTHON):
+            directory = os.path.join(data, f"dump-{query}-{size}")
+            bench(common + ["--system", "dd", "--dump", directory])
+            try:
+                runs = [pathway(query, directory, size, args.workers)
+                        for _ in range(args.pathway_runs)]
+                row["pathway"] = {"events_per_s": median_of(runs, "events_per_s")}
+            except RuntimeError as error:
+                print(error, file=sys.stderr)
+            print(query, "pathway", row["pathway"], file=sys.stderr)
+        rows.append(row)
+
+    curve = []
+    for rate in [int(r) for r in args.rates.split(",")]:
+        events = int(rate * args.seconds)
+        point = {"rate": rate}
+        for system in ["pathflow", "dd"]:
+            r = bench(["--query", "wordcount", "--mode", "streaming", "--events", str(events),
+                       "--rate", str(rate), "--system", system, *workers])
+            point[system] = r
+            print("latency", rate, system, r["p50_ms"], r["p95_ms"], r["p99_ms"], file=sys.stderr)
+        curve.append(point)
+
+    with open(os.path.join(data, "matrix.json"), "w") as f:
+        json.dump({"rows": rows, "curve": curve}, f, indent=1)
+    write_readme(args, rows, curve, time.time() - started)
+
+
+def write_readme(args, rows, curve, seconds):
+    command = (f"python3 benches/run.py --events {args.events} --words {args.words} "
+               f"--runs {args.runs} --pathway-runs {args.pathway_runs} "
+               f"--workers {args.workers} --rates {args.rates} --seconds {args.seconds}")
+    pathway_note = ("Pathway: " + subprocess.run(
+        [PATHWAY_PYTHON, "-c", "import pathway; print(pathway.__version__)"],
+        capture_output=True, text=True).stdout.strip()) if os.path.exists(PATHWAY_PYTHON) \
+        else "Pathway: not installed (target/pathway-venv missing), its columns are empty"
+    lines = [
+        START,
+        f"Measured in one run on {time.strftime('%Y-%m-%d', time.gmtime())}, "
+        f"{seconds / 60:.0f} minutes, on: {machine()}. {pathway_note}.",
+        "",
+        f"Command: `{command}`",
+        "",
+        f"Batch, {args.workers} worker(s), median of {args.runs} runs (Pathway: of "
+        f"{args.pathway_runs}). Throughput in millions of input events per second; "
+        "peak memory is the process's peak resident set during the run, input included.",
+        "",
+        "| query | events | pathflow | dd | floor | Pathway | pathflow/dd | pathflow/floor "
+        "| pathflow/Pathway | peak MiB pathflow / dd | same result |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for row in rows:
+        pf, dd = row["pathflow"], row["dd"]
+        floor, pw_ = row.get("floor"), row.get("pathway")
+        same = "yes" if pf["fingerprint"] == dd["fingerprint"] and (
+            floor is None or floor["fingerprint"] == pf["fingerprint"]) else "**no**"
+        # Times, not rates, for the floor: pathflow/floor is how many times the floor's time.
+        vs_floor = fmt_ratio(floor["events_per_s"], pf["events_per_s"]) if floor else "—"
+        lines.append(
+            f"| {row['query']} | {row['events']:,} | {fmt_rate(pf['events_per_s'])} "
+            f"| {fmt_rate(dd['events_per_s'])} | {fmt_rate(floor and floor['events_per_s'])} "
+            f"| {fmt_rate(pw_ and pw_['events_per_s'])} "
+            f"| {fmt_ratio(pf['events_per_s'], dd['events_per_s'])} | {vs_floor} "
+            f"| {fmt_ratio(pf['events_per_s'], pw_ and pw_['events_per_s'])} "
+            f"| {pf['peak_mib']:.0f} / {dd['peak_mib']:.0f} | {same} |"
+        )
+    lines += [
+        "",
+        "pathflow/dd and pathflow/Pathway are throughput ratios (above 1: pathflow faster); "
+        "pathflow/floor is pathflow's time over the floor's (the target is at most 1.2×).",
+        "",
+        f"Streaming word count, {args.workers} worker(s), input paced at the rate for "
+        f"{args.seconds:g} s, latency from an event's entry to the output epoch reflecting it "
+        "(first 10% of the input excluded as warm-up):",
+        "",
+        "| rate (events/s) | pathflow achieved | pathflow p50 / p95 / p99 ms "
+        "| dd achieved | dd p50 / p95 / p99 ms |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for point in curve:
+        cells = []
+        for system in ["pathflow", "dd"]:
+            r = point[system]
+            lat = " / ".join("—" if r[k] is None else f"{r[k]:.1f}"
+                             for k in ["p50_ms", "p95_ms", "p99_ms"])
+            cells += [f"{r['events_per_s']:,.0f}", lat]
+        lines.append(f"| {point['rate']:,} | " + " | ".join(cells) + " |")
+    lines.append(END)
+    with open(README) as f:
+        text = f.read()
+    if START not in text or END not in text:
+        sys.exit(f"{README} has no {START} … {END} section to fill")
+    before, rest = text.split(START, 1)
+    after = rest.split(END, 1)[1]
+    with open(README, "w") as f:
+        f.write(before + "\n".join(lines) + after)
+    print(f"wrote the table into {README}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,145 @@
+//! Shared by the examples' tests: naive references, change-stream replay, file helpers and
+//! waiting with a deadline.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// How long a test waits for a streaming run to catch up before failing.
+pub const PATIENCE: Duration = Duration::from_secs(30);
+
+/// Waits until `done` holds, checking every 20 ms; panics with `what` after `timeout`.
+pub fn wait_until(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !done() {
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Writes `text` to `path` through a temporary file and a rename.
+pub fn drop_file(path: &Path, text: &str) {
+    let temporary = path.with_extension("tmp");
+    std::fs::write(&temporary, text).expect("write a temporary file");
+    std::fs::rename(&temporary, path).expect("rename it into place");
+}
+
+/// Appends `text` to `path`.
+pub fn append(path: &Path, text: &str) {
+    use std::io::Write;
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(path)
+        .and_then(|mut file| file.write_all(text.as_bytes()))
+        .expect("append");
+}
+
+/// The data lines (after the header) of the complete lines of CSV `text`, split on commas
+/// (test data holds no quotes).
+pub fn records(text: &str) -> Vec<Vec<String>> {
+    let complete = &text[..text.rfind('\n').map_or(0, |i| i + 1)];
+    complete
+        .lines()
+        .skip(1)
+        .map(|line| line.split(',').map(str::to_owned).collect())
+        .collect()
+}
+
+/// The table a change stream (CSV with `time,diff` last) ends at, as sorted lines of the
+/// row's cells. Checks that times never go back and that within an epoch retractions come
+/// first.
+pub fn replay(path: &Path) -> Vec<String> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Vec::new();
+    };
+    let mut table: BTreeMap<String, i64> = BTreeMap::new();
+    let mut last = (0u64, -1i64);
+    for line in text.lines().skip(1) {
+        let mut cells: Vec<&str> = line.split(',').collect();
+        let diff: i64 = cells.pop().unwrap().parse().unwrap();
+        let time: u64 = cells.pop().unwrap().parse().unwrap();
+        assert!((time, diff) >= last, "changes out of order at `{line}`");
+        last = (time, diff);
+        *table.entry(cells.join(",")).or_default() += diff;
+    }
+    table
+        .into_iter()
+        .filter(|(_, n)| *n != 0)
+        .map(|(row, n)| {
+            assert_eq!(n, 1, "`{row}` is in the table {n} times");
+            row
+        })
+        .collect()
+}
+
+/// The data lines of a snapshot file, in file order.
+pub fn snapshot_lines(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .expect("read the output")
+        .lines()
+        .skip(1)
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Reads a JSON-lines error log.
+pub fn error_log(path: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .expect("read the error log")
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a JSON line"))
+        .collect()
+}
+
+/// `word,count` lines for the words of `texts` (CSV files whose header holds `word`; only
+/// complete lines count), sorted by word: the naive reference of word count.
+pub fn naive_word_counts<'a>(texts: impl IntoIterator<Item = &'a String>) -> Vec<String> {
+    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    for text in texts {
+        let header: Vec<&str> = text.lines().next().unwrap_or("").split(',').collect();
+        let column = header
+            .iter()
+            .position(|h| *h == "word")
+            .expect("a word column");
+        for record in records(text) {
+            *counts.entry(record[column].clone()).or_default() += 1;
+        }
+    }
+    counts
+        .into_iter()
+        .map(|(word, count)| format!("{word},{count}"))
+        .collect()
+}
+
+/// `customer,total,orders` lines for the orders CSV `texts` (`id,customer,amount,at`), read
+/// in the order given: the last row of an id wins, amounts above zero are summed per
+/// customer. Floats are added in `f64`, so give amounts whose sums are exact in binary
+/// (or at most two per customer, whose one addition is correctly rounded).
+pub fn naive_totals<'a>(texts: impl IntoIterator<Item = &'a String>) -> Vec<String> {
+    let mut orders: BTreeMap<u64, (String, f64)> = BTreeMap::new();
+    for text in texts {
+        for record in records(text) {
+            let id = record[0].parse().expect("an id");
+            orders.insert(
+                id,
+                (record[1].clone(), record[2].parse().expect("an amount")),
+            );
+        }
+    }
+    let mut totals: BTreeMap<String, (f64, u64)> = BTreeMap::new();
+    for (customer, amount) in orders.into_values() {
+        if amount > 0.0 {
+            let total = totals.entry(customer).or_insert((0.0, 0));
+            total.0 += amount;
+            total.1 += 1;
+        }
+    }
+    totals
+        .into_iter()
+        .map(|(customer, (total, orders))| format!("{customer},{total:?},{orders}"))
+        .collect()
+}
