@@ -2,6 +2,8 @@
 //! queries written directly on differential dataflow, a single-threaded floor, and the
 //! harness the `bench` binary runs them with. See `benches/README.md` for the results.
 
+#![warn(missing_docs)]
+
 pub mod baseline;
 pub mod dump;
 pub mod harness;

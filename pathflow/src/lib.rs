@@ -61,10 +61,10 @@ pub use source::{Source, SourceReader};
 pub use table::{Diff, Epoch, Table};
 pub use time::{Duration, Timestamp};
 
-/// Derives [`Schema`] for a struct with named fields; see the crate documentation.
-pub use pathflow_macros::Schema;
 /// Declares pipeline functions over tables, generic over the mode, with columns by name.
 pub use pathflow_macros::pipeline;
+/// Derives [`Schema`] for a struct with named fields; see the crate documentation.
+pub use pathflow_macros::Schema;
 
 /// What most pipelines need: `use pathflow::prelude::*;`.
 pub mod prelude {

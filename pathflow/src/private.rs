@@ -66,8 +66,23 @@ macro_rules! key_columns {
     )*};
 }
 key_columns!(
-    i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize, bool, char, String,
-    Timestamp, crate::time::Duration
+    i8,
+    i16,
+    i32,
+    i64,
+    i128,
+    isize,
+    u8,
+    u16,
+    u32,
+    u64,
+    u128,
+    usize,
+    bool,
+    char,
+    String,
+    Timestamp,
+    crate::time::Duration
 );
 
 impl<T: KeyColumn + Row> KeyColumn for Option<T> {
@@ -110,8 +125,11 @@ pub trait SchemaColumn: Sized {
     /// Hashes the field by [`TotalOrd`].
     fn total_hash<H: Hasher>(&self, state: &mut H);
     /// Serializes the field as a member of its struct.
-    fn serialize_field<S: SerializeStruct>(&self, state: &mut S, key: &'static str)
-        -> Result<(), S::Error>;
+    fn serialize_field<S: SerializeStruct>(
+        &self,
+        state: &mut S,
+        key: &'static str,
+    ) -> Result<(), S::Error>;
     /// Deserializes the field from the next element of a sequence.
     fn next_element<'de, A: SeqAccess<'de>>(seq: &mut A) -> Result<Option<Self>, A::Error>;
     /// Deserializes the field from the next value of a map.

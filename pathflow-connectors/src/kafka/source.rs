@@ -106,6 +106,9 @@ impl<T: Schema> Source<Batch> for KafkaSource<T> {
     }
 }
 
+/// The next offset to read, per topic and partition.
+type Offsets = HashMap<(String, i32), i64>;
+
 enum ReaderState {
     /// Waiting for the brokers to answer the metadata request.
     Connecting {
@@ -132,9 +135,9 @@ struct KafkaReader<T: Schema> {
     /// For schemas without a key: the offsets of each live row (Debezium deletes).
     by_row: HashMap<T, Vec<u64>>,
     /// The next offset to read per partition: what an epoch's commit records.
-    next_offset: HashMap<(String, i32), i64>,
+    next_offset: Offsets,
     /// Epochs closed, with the offsets read by then, waiting to be committed.
-    closed_epochs: VecDeque<(u64, HashMap<(String, i32), i64>)>,
+    closed_epochs: VecDeque<(u64, Offsets)>,
 }
 
 /// The position of a message within the source: partition in the high bits, offset below,

@@ -32,11 +32,8 @@ pub(crate) type Update<K, V, A> = (Event<K, V>, Epoch, GroupDiff<A>);
 pub(crate) type EpochMaximum = (u64, Epoch, Option<Timestamp>);
 
 /// The updates of a window state `S`.
-pub(crate) type StateUpdate<S> = Update<
-    <S as WindowState>::Instance,
-    <S as WindowState>::Value,
-    <S as WindowState>::Acc,
->;
+pub(crate) type StateUpdate<S> =
+    Update<<S as WindowState>::Instance, <S as WindowState>::Value, <S as WindowState>::Acc>;
 
 /// What the first stage hands the window operator: the updates, and the maxima to exchange.
 pub(crate) type Staged<'s, K, V, A> = (
