@@ -36,15 +36,15 @@ where
                     Epoch,
                     (
                         timely::dataflow::operators::Capability<Epoch>,
-                        HashMap<D, R>,
+                        HashMap<D, R, foldhash::fast::FixedState>,
                     ),
                 > = BTreeMap::new();
                 move |(input, frontier), output| {
                     input.for_each(|capability, data| {
                         for (row, time, diff) in data.drain(..) {
-                            let entry = pending
-                                .entry(time)
-                                .or_insert_with(|| (capability.delayed(&time, 0), HashMap::new()));
+                            let entry = pending.entry(time).or_insert_with(|| {
+                                (capability.delayed(&time, 0), HashMap::default())
+                            });
                             let (key, value) = lift(&row, diff);
                             match entry.1.get_mut(&key) {
                                 Some(sum) => sum.plus_equals(&value),

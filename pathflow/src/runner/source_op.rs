@@ -23,8 +23,13 @@ use crate::table::{Collection, Epoch, Positions, Table};
 
 /// How long one activation may poll a reader before yielding to other operators.
 const TIME_SLICE: Duration = Duration::from_millis(5);
-/// How many distinct rows a batch source holds before emitting them early.
+/// How many distinct rows a source holds before checking whether consolidating pays.
+const PROBE_ROWS: usize = 1 << 16;
+/// How many distinct rows a source holds at most before emitting them early.
 const FLUSH_ROWS: usize = 1 << 20;
+
+/// A hash map with a fast, fixed (so deterministic) hasher.
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 /// How many commit intervals the sinks may lag before sources stop reading.
 const EPOCHS_IN_FLIGHT: u64 = 8;
 
@@ -71,7 +76,9 @@ pub(crate) fn read<'s, M: Mode, S: Source<M>>(
 
 /// What a source operator buffers for the epoch it is reading.
 struct Buffer<T> {
-    rows: HashMap<T, isize>,
+    rows: FastMap<T, isize>,
+    /// Updates pushed since the buffer was last emitted.
+    since_emit: usize,
     positioned: Vec<((T, Position), isize)>,
     wants_positions: Rc<Cell<bool>>,
     /// In streaming runs, the epoch each live offset was inserted in, so that a retraction
@@ -102,7 +109,18 @@ impl<T: Row> UpdateSink<T> for Buffer<T> {
             };
             self.positioned.push(((row.clone(), position), diff));
         }
+        self.since_emit += 1;
         *self.rows.entry(row).or_insert(0) += diff;
+    }
+}
+
+impl<T> Buffer<T> {
+    /// Whether to emit the epoch's rows so far early (at the same epoch): when the buffer
+    /// is large, or when it stopped shrinking the input (mostly distinct rows, where hashing
+    /// costs more than it saves).
+    fn should_emit_early(&self) -> bool {
+        let distinct = self.rows.len();
+        distinct >= FLUSH_ROWS || (distinct >= PROBE_ROWS && distinct * 2 > self.since_emit)
     }
 }
 
@@ -151,7 +169,8 @@ fn operator<'s, T: Row>(
         let mut capabilities: Option<(Capability<Epoch>, Capability<Epoch>)> =
             Some((rows_cap, positioned_cap));
         let mut buffer = Buffer {
-            rows: HashMap::new(),
+            rows: FastMap::default(),
+            since_emit: 0,
             positioned: Vec::new(),
             wants_positions,
             inserted_in: HashMap::new(),
@@ -193,6 +212,7 @@ fn operator<'s, T: Row>(
                             rows_cap: &Capability<Epoch>,
                             positioned_cap: &Capability<Epoch>| {
                 let epoch = buffer.epoch;
+                buffer.since_emit = 0;
                 let mut rows = rows_output.activate();
                 let mut session = rows.session(rows_cap);
                 for (row, diff) in buffer.rows.drain() {
@@ -290,7 +310,7 @@ fn operator<'s, T: Row>(
                         return;
                     }
                     Ok(Poll::Ready) => {
-                        if !streaming && buffer.rows.len() >= FLUSH_ROWS {
+                        if buffer.should_emit_early() {
                             emit(&mut buffer, rows_cap, positioned_cap);
                         }
                         if started.elapsed() >= TIME_SLICE {
