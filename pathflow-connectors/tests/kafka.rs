@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use pathflow::memory;
 use pathflow::prelude::*;
-use pathflow::{Error, ErrorPolicy};
+use pathflow::{Error, ErrorPolicy, ShutdownHandle};
 use pathflow_connectors::kafka::{self, KafkaConfig, Payload};
 use support::broker::{consume_until, Broker};
 
@@ -101,6 +101,33 @@ fn state(payloads: &[String]) -> BTreeMap<String, i64> {
         .collect()
 }
 
+/// Starts a streaming word count from topic `input` to topic `output` on `workers`.
+fn spawn_word_count(
+    workers: u32,
+    address: String,
+    input: &'static str,
+    output: &'static str,
+) -> (
+    ShutdownHandle,
+    std::thread::JoinHandle<pathflow::Result<pathflow::RunReport>>,
+) {
+    let runner = Runner::streaming().args(args(workers));
+    let shutdown = runner.shutdown_handle();
+    let job = std::thread::spawn(move || {
+        runner.run(move |p| {
+            let words = p.read(kafka::source::<Word>(
+                KafkaConfig::new(&address, input),
+                Payload::Json,
+            ));
+            p.write(
+                counts(words),
+                kafka::sink(KafkaConfig::new(&address, output), Payload::Json),
+            );
+        })
+    });
+    (shutdown, job)
+}
+
 #[test]
 fn streaming_kafka_to_kafka_matches_reference() {
     let broker = Broker::memory();
@@ -109,21 +136,7 @@ fn streaming_kafka_to_kafka_matches_reference() {
     let first = words(2000, 1, 4);
     produce(&broker, "words", &first);
 
-    let runner = Runner::streaming().args(args(2));
-    let shutdown = runner.shutdown_handle();
-    let address = broker.address();
-    let job = std::thread::spawn(move || {
-        runner.run(move |p| {
-            let words = p.read(kafka::source::<Word>(
-                KafkaConfig::new(&address, "words"),
-                Payload::Json,
-            ));
-            p.write(
-                counts(words),
-                kafka::sink(KafkaConfig::new(&address, "counts"), Payload::Json),
-            );
-        })
-    });
+    let (shutdown, job) = spawn_word_count(2, broker.address(), "words", "counts");
     let expected = reference(&first);
     consume_until(&broker.address(), "counts", Duration::from_secs(60), |p| {
         state(p) == expected
@@ -319,21 +332,7 @@ fn a_broker_restarted_mid_run_loses_nothing() {
     let first = words(500, 4, 2);
     produce(&broker, "durable-words", &first);
 
-    let runner = Runner::streaming().args(args(2));
-    let shutdown = runner.shutdown_handle();
-    let address = broker.address();
-    let job = std::thread::spawn(move || {
-        runner.run(move |p| {
-            let words = p.read(kafka::source::<Word>(
-                KafkaConfig::new(&address, "durable-words"),
-                Payload::Json,
-            ));
-            p.write(
-                counts(words),
-                kafka::sink(KafkaConfig::new(&address, "durable-counts"), Payload::Json),
-            );
-        })
-    });
+    let (shutdown, job) = spawn_word_count(2, broker.address(), "durable-words", "durable-counts");
     let expected = reference(&first);
     consume_until(
         &broker.address(),
@@ -363,21 +362,7 @@ fn a_broker_restarted_mid_run_loses_nothing() {
 fn a_broker_down_at_start_is_waited_for() {
     let port = Broker::reserve_port();
     let address = format!("127.0.0.1:{port}");
-    let runner = Runner::streaming().args(args(1));
-    let shutdown = runner.shutdown_handle();
-    let job_address = address.clone();
-    let job = std::thread::spawn(move || {
-        runner.run(move |p| {
-            let words = p.read(kafka::source::<Word>(
-                KafkaConfig::new(&job_address, "late-words"),
-                Payload::Json,
-            ));
-            p.write(
-                counts(words),
-                kafka::sink(KafkaConfig::new(&job_address, "late-counts"), Payload::Json),
-            );
-        })
-    });
+    let (shutdown, job) = spawn_word_count(1, address.clone(), "late-words", "late-counts");
     std::thread::sleep(Duration::from_secs(2));
     assert!(
         !job.is_finished(),

@@ -8,7 +8,12 @@ use differential_dataflow::AsCollection;
 use timely::dataflow::channels::pact::Pipeline;
 use timely::dataflow::operators::generic::Operator;
 
+use timely::dataflow::operators::Capability;
+
 use crate::table::{Collection, Epoch};
+
+/// The sums of one epoch's updates, by data, with a fast fixed hasher.
+type Sums<D, R> = HashMap<D, R, foldhash::fast::FixedState>;
 
 /// Maps every update `(row, time, diff)` to `(lift(row, diff), time, weight)` and adds up
 /// equal data per epoch on this worker, emitting each epoch's sums once it is complete.
@@ -32,13 +37,7 @@ where
             Pipeline,
             name,
             move |_capability, _info| {
-                let mut pending: BTreeMap<
-                    Epoch,
-                    (
-                        timely::dataflow::operators::Capability<Epoch>,
-                        HashMap<D, R, foldhash::fast::FixedState>,
-                    ),
-                > = BTreeMap::new();
+                let mut pending: BTreeMap<Epoch, (Capability<Epoch>, Sums<D, R>)> = BTreeMap::new();
                 move |(input, frontier), output| {
                     input.for_each(|capability, data| {
                         for (row, time, diff) in data.drain(..) {
