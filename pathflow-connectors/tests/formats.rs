@@ -395,3 +395,31 @@ fn a_byte_order_mark_at_the_start_is_not_data() {
         words(&["sea"])
     );
 }
+
+/// A writer on a full disk.
+struct Full;
+
+impl std::io::Write for Full {
+    fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+        Err(std::io::Error::from_raw_os_error(28))
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_full_disk_reaches_the_caller_as_the_os_error() {
+    for format in [Format::csv(), Format::JsonLines, Format::Text] {
+        let mut encoder = Encoder::new(&format, Full);
+        let row = Word {
+            word: "x".repeat(100),
+        };
+        let error = (0..1000)
+            .map(|_| encoder.row(&row, &[("diff", 1)]))
+            .find_map(Result::err)
+            .or_else(|| encoder.flush().err())
+            .expect("writing to a full disk fails");
+        assert_eq!(error.raw_os_error(), Some(28), "{format:?}: {error}");
+    }
+}

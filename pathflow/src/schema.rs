@@ -463,11 +463,12 @@ pub fn encode_json<T: Schema>(row: &T) -> JsonValue {
     row.encode_json()
 }
 
-/// Joins a prefix and a field name into a column name: `outer.inner`, or `inner` at the top.
-pub fn column_name(prefix: &str, field: &str) -> String {
+/// Joins a prefix and a field name into a column name: `outer.inner`, or `inner` at the top
+/// (borrowed, so decoding a flat row allocates no names).
+pub fn column_name<'a>(prefix: &str, field: &'a str) -> std::borrow::Cow<'a, str> {
     if prefix.is_empty() {
-        field.to_owned()
+        std::borrow::Cow::Borrowed(field)
     } else {
-        format!("{prefix}.{field}")
+        std::borrow::Cow::Owned(format!("{prefix}.{field}"))
     }
 }

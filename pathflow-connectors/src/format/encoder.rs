@@ -56,7 +56,7 @@ impl<W: Write> Encoder<W> {
                 .iter()
                 .map(|c| c.name.as_str())
                 .chain(extra.iter().copied());
-            writer.write_record(names)?;
+            writer.write_record(names).map_err(io_error)?;
         }
         Ok(())
     }
@@ -67,7 +67,7 @@ impl<W: Write> Encoder<W> {
             Inner::Csv { writer, .. } => {
                 let mut cells = schema::encode_text(row);
                 cells.extend(extra.iter().map(|(_, value)| value.to_string()));
-                writer.write_record(&cells)?;
+                writer.write_record(&cells).map_err(io_error)?;
             }
             Inner::Json(out) => {
                 let mut value = schema::encode_json(row);
@@ -106,5 +106,17 @@ impl<W: Write> Encoder<W> {
                 Ok(out)
             }
         }
+    }
+}
+
+/// The I/O error inside a CSV writer's error, so that its OS error (a full disk) survives;
+/// other CSV errors become `io::ErrorKind::Other`.
+fn io_error(error: csv::Error) -> io::Error {
+    if !error.is_io_error() {
+        return io::Error::other(error);
+    }
+    match error.into_kind() {
+        csv::ErrorKind::Io(inner) => inner,
+        other => io::Error::other(format!("{other:?}")),
     }
 }

@@ -16,8 +16,9 @@ const CHUNK: usize = 64 << 10;
 /// that started inside it.
 const SLACK: usize = 64 << 10;
 /// The bits of a row's offset that hold its byte offset in the file; the bits above hold
-/// the file's generation (its index in name order, or in order of discovery).
-pub(crate) const OFFSET_BITS: u32 = 40;
+/// the file's generation (its index in name order, or in order of discovery). Offsets order
+/// rows exactly for files up to 1 TiB and up to 16 million generations.
+const OFFSET_BITS: u32 = 40;
 
 /// What a step did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -7,8 +7,9 @@ use pathflow::{Error, Schema};
 
 /// The error for a failed write to `path`, saying what to do.
 pub(crate) fn write_error(path: &Path, error: io::Error) -> Error {
+    let full = error.kind() == io::ErrorKind::StorageFull || error.raw_os_error() == Some(28);
     let advice = match error.raw_os_error() {
-        Some(28) => "free some disk space, or write the output elsewhere",
+        _ if full => "free some disk space, or write the output elsewhere",
         _ if error.kind() == io::ErrorKind::NotFound => "create its directory first",
         _ if error.kind() == io::ErrorKind::PermissionDenied => {
             "check the permissions of the file and its directory"

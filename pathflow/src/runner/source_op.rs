@@ -23,7 +23,7 @@ use crate::table::{Collection, Epoch, Positions, Table};
 
 /// How long one activation may poll a reader before yielding to other operators.
 const TIME_SLICE: Duration = Duration::from_millis(5);
-/// How many distinct rows a source holds before checking whether consolidating pays.
+/// How many updates a source reads between checks of whether consolidating still pays.
 const PROBE_ROWS: usize = 1 << 16;
 /// How many distinct rows a source holds at most before emitting them early.
 const FLUSH_ROWS: usize = 1 << 20;
@@ -79,6 +79,8 @@ struct Buffer<T> {
     rows: FastMap<T, isize>,
     /// Updates pushed since the buffer was last emitted.
     since_emit: usize,
+    /// `since_emit` and the number of distinct rows at the last check.
+    checked: (usize, usize),
     positioned: Vec<((T, Position), isize)>,
     wants_positions: Rc<Cell<bool>>,
     /// In streaming runs, the epoch each live offset was inserted in, so that a retraction
@@ -116,11 +118,28 @@ impl<T: Row> UpdateSink<T> for Buffer<T> {
 
 impl<T> Buffer<T> {
     /// Whether to emit the epoch's rows so far early (at the same epoch): when the buffer
-    /// is large, or when it stopped shrinking the input (mostly distinct rows, where hashing
-    /// costs more than it saves).
-    fn should_emit_early(&self) -> bool {
+    /// is large, or when it stopped shrinking the input — when more than half of the
+    /// updates since the last check were new rows (mostly distinct rows, where hashing costs
+    /// more than it saves). The check looks at the latest updates only, so a heavy-tailed
+    /// input (word counts) whose distinct rows keep trickling in is held until the end of
+    /// the epoch, while a stream of distinct rows is passed on in slices.
+    fn should_emit_early(&mut self) -> bool {
         let distinct = self.rows.len();
-        distinct >= FLUSH_ROWS || (distinct >= PROBE_ROWS && distinct * 2 > self.since_emit)
+        if distinct >= FLUSH_ROWS {
+            return true;
+        }
+        let (updates_then, distinct_then) = self.checked;
+        if self.since_emit - updates_then < PROBE_ROWS {
+            return false;
+        }
+        self.checked = (self.since_emit, distinct);
+        (distinct - distinct_then) * 2 > self.since_emit - updates_then
+    }
+
+    /// Forgets what was counted since the last emit.
+    fn emitted(&mut self) {
+        self.since_emit = 0;
+        self.checked = (0, 0);
     }
 }
 
@@ -171,6 +190,7 @@ fn operator<'s, T: Row>(
         let mut buffer = Buffer {
             rows: FastMap::default(),
             since_emit: 0,
+            checked: (0, 0),
             positioned: Vec::new(),
             wants_positions,
             inserted_in: HashMap::new(),
@@ -212,7 +232,7 @@ fn operator<'s, T: Row>(
                             rows_cap: &Capability<Epoch>,
                             positioned_cap: &Capability<Epoch>| {
                 let epoch = buffer.epoch;
-                buffer.since_emit = 0;
+                buffer.emitted();
                 let mut rows = rows_output.activate();
                 let mut session = rows.session(rows_cap);
                 for (row, diff) in buffer.rows.drain() {
