@@ -1,7 +1,7 @@
 //! Following files in a streaming run: read what is there, then every new, grown,
 //! rewritten or deleted file, as it happens.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::fs::{File, Metadata};
 use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime};
@@ -21,13 +21,22 @@ use crate::fs::watch::Watch;
 /// are read. Otherwise it was *rewritten*: its rows are retracted and it is read anew, as a
 /// new generation (so its rows come after every row read before). A file that has gone has
 /// its rows retracted.
+///
+/// Each queued file takes a *turn*: the retraction of its old rows, if it was rewritten or
+/// has gone, then its bytes up to the end of the file as it is then. With `epoch_per_file`
+/// a turn that changed anything ends with a commit, so it is an epoch of its own.
 pub(crate) struct Follower<T> {
     source: String,
     input: Input,
     format: Format,
     files: BTreeMap<PathBuf, Followed<T>>,
-    /// Files with bytes to read, in order of discovery.
+    /// Files whose turn is due, in order of discovery.
     queue: VecDeque<PathBuf>,
+    /// Rows of rewritten or deleted files, retracted at their path's turn.
+    retired: HashMap<PathBuf, Vec<(T, u64)>>,
+    /// Whether the current turn has changed anything yet.
+    turn_changed: bool,
+    epoch_per_file: bool,
     next_generation: u64,
     watch: Watch,
     interval: Duration,
@@ -73,13 +82,14 @@ fn identity(_meta: &Metadata) -> Option<(u64, u64)> {
 
 impl<T: Schema> Follower<T> {
     /// Starts following `input`, rescanning at least every `interval`, and on change
-    /// events too if `watch`.
+    /// events too if `watch`; with `epoch_per_file`, each file's turn is an epoch.
     pub(crate) fn open(
         source: String,
         input: Input,
         format: Format,
         interval: Duration,
         watch: bool,
+        epoch_per_file: bool,
     ) -> Result<Self> {
         input.check(&source)?;
         let watch = if watch {
@@ -94,6 +104,9 @@ impl<T: Schema> Follower<T> {
             format,
             files: BTreeMap::new(),
             queue: VecDeque::new(),
+            retired: HashMap::new(),
+            turn_changed: false,
+            epoch_per_file,
             next_generation: 0,
             watch,
             interval,
@@ -101,9 +114,9 @@ impl<T: Schema> Follower<T> {
         })
     }
 
-    /// Compares the input with what was read, retracts what has gone or was rewritten, and
-    /// queues what has bytes to read.
-    fn scan(&mut self, output: &mut SourceOutput<'_, T>) -> Result<()> {
+    /// Compares the input with what was read, and queues a turn for every file that has
+    /// gone, was rewritten or has bytes to read.
+    fn scan(&mut self) -> Result<()> {
         let listed = self.input.list(&self.source)?;
         let present: BTreeSet<&PathBuf> = listed.iter().collect();
         let gone: Vec<PathBuf> = self
@@ -114,9 +127,8 @@ impl<T: Schema> Follower<T> {
             .collect();
         for path in gone {
             if let Some(file) = self.files.remove(&path) {
-                retract(file.rows, output);
+                self.retire(path, file.rows);
             }
-            self.queue.retain(|queued| *queued != path);
         }
         for path in listed {
             // A file that vanished since it was listed is retracted by the next scan.
@@ -149,14 +161,25 @@ impl<T: Schema> Follower<T> {
                     },
                 );
                 if let Some(old) = old {
-                    retract(old.rows, output);
+                    self.retire(path.clone(), old.rows);
                 }
             }
-            if !self.queue.contains(&path) {
-                self.queue.push_back(path);
-            }
+            self.enqueue(path);
         }
         Ok(())
+    }
+
+    /// Keeps `rows` of a file that has gone or was rewritten, to retract them at its turn.
+    fn retire(&mut self, path: PathBuf, rows: Vec<(T, u64)>) {
+        self.retired.entry(path.clone()).or_default().extend(rows);
+        self.enqueue(path);
+    }
+
+    /// Queues a turn for `path`, unless one is queued already.
+    fn enqueue(&mut self, path: PathBuf) {
+        if !self.queue.contains(&path) {
+            self.queue.push_back(path);
+        }
     }
 
     /// Whether the bytes `reader` read are still the start of the file at `path`.
@@ -183,18 +206,24 @@ fn retract<T>(rows: Vec<(T, u64)>, output: &mut SourceOutput<'_, T>) {
 impl<T: Schema> SourceReader<T> for Follower<T> {
     fn poll(&mut self, output: &mut SourceOutput<'_, T>) -> Result<Poll> {
         while let Some(path) = self.queue.front() {
-            let Some(file) = self.files.get_mut(path) else {
-                self.queue.pop_front();
-                continue;
+            if let Some(rows) = self.retired.remove(path) {
+                self.turn_changed |= !rows.is_empty();
+                retract(rows, output);
+            }
+            let step = match self.files.get_mut(path) {
+                Some(file) => file
+                    .reader
+                    .step(&self.source, output, Some(&mut file.rows))?,
+                None => Step::Done,
             };
-            match file
-                .reader
-                .step(&self.source, output, Some(&mut file.rows))?
-            {
-                Step::Read => return Ok(Poll::Ready),
-                Step::Waiting | Step::Done => {
-                    self.queue.pop_front();
-                }
+            if step == Step::Read {
+                self.turn_changed = true;
+                return Ok(Poll::Ready);
+            }
+            self.queue.pop_front();
+            if std::mem::take(&mut self.turn_changed) && self.epoch_per_file {
+                output.commit();
+                return Ok(Poll::Ready);
             }
         }
         let due = self
@@ -202,12 +231,16 @@ impl<T: Schema> SourceReader<T> for Follower<T> {
             .is_none_or(|last| last.elapsed() >= self.interval);
         if self.watch.take_changed() || due {
             self.last_scan = Some(Instant::now());
-            self.scan(output)?;
+            self.scan()?;
             if !self.queue.is_empty() {
                 return Ok(Poll::Ready);
             }
         }
         Ok(Poll::Pending)
+    }
+
+    fn commits_epochs(&self) -> bool {
+        self.epoch_per_file
     }
 
     fn set_waker(&mut self, waker: Waker) {

@@ -33,7 +33,8 @@ const POLL_INTERVAL: Duration = Duration::from_millis(500);
 ///   new ones; a deleted file retracts its rows. To retract them, the follower keeps a copy
 ///   of every row it read. A file counts as appended to when it is the same file (device
 ///   and inode), not shorter, and its first and last 8 KiB read are unchanged; else as
-///   rewritten.
+///   rewritten. Epochs close every commit interval, or with
+///   [`FileSource::epoch_per_file`] one per file.
 ///
 /// Rows that do not parse go to the run's error log with `file:line`, the raw text and the
 /// reason (see `--on-error`). A schema with a primary key is upserted: per key, the row
@@ -64,6 +65,7 @@ pub fn source<T: Schema>(path: impl Into<PathBuf>, format: Format) -> FileSource
         poll_interval: POLL_INTERVAL,
         split_bytes: RANGE_BYTES,
         watch: true,
+        epoch_per_file: false,
         row: PhantomData,
     }
 }
@@ -75,6 +77,7 @@ pub struct FileSource<T> {
     poll_interval: Duration,
     split_bytes: u64,
     watch: bool,
+    epoch_per_file: bool,
     row: PhantomData<fn() -> T>,
 }
 
@@ -95,6 +98,21 @@ impl<T> FileSource<T> {
         self
     }
 
+    /// Whether a streaming run reads each file as one epoch of its own (default `false`:
+    /// epochs close every commit interval). The files there at the start are read in name
+    /// order, then each change as it is found: a new or grown file's new rows, a rewritten
+    /// file's retractions and new rows, a deleted file's retractions. Each closes its epoch
+    /// once read, so a file's rows share one epoch and a later file's rows a later one
+    /// (what event-time windows take as their watermark). Write a file elsewhere, or under
+    /// a skipped name such as `*.tmp`, and rename it into place, so that it is found
+    /// whole; a file found while still being written is read over several epochs.
+    ///
+    /// A batch run is one epoch whatever this says.
+    pub fn epoch_per_file(mut self, epoch_per_file: bool) -> Self {
+        self.epoch_per_file = epoch_per_file;
+        self
+    }
+
     /// In a batch run on several workers, splits files larger than `bytes` into ranges of
     /// `bytes` read by different workers (default 64 MiB), when the format's lines are
     /// records. Smaller ranges spread small inputs over more workers.
@@ -112,6 +130,7 @@ impl<T> Clone for FileSource<T> {
             poll_interval: self.poll_interval,
             split_bytes: self.split_bytes,
             watch: self.watch,
+            epoch_per_file: self.epoch_per_file,
             row: PhantomData,
         }
     }
@@ -122,6 +141,7 @@ impl<T> fmt::Debug for FileSource<T> {
         f.debug_struct("FileSource")
             .field("path", &self.path)
             .field("format", &self.format)
+            .field("epoch_per_file", &self.epoch_per_file)
             .finish()
     }
 }
@@ -169,6 +189,7 @@ impl<T: Schema> Source<Streaming> for FileSource<T> {
             self.format,
             self.poll_interval,
             self.watch,
+            self.epoch_per_file,
         )?))
     }
 
