@@ -1,4 +1,4 @@
-//! What both example programs do around their pipeline: parse flags, report, exit.
+//! What the example programs do around their pipeline: parse flags, report, exit.
 
 use std::ffi::OsString;
 

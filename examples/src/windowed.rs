@@ -6,6 +6,10 @@
 //! (`[k·HOP, k·HOP+SIZE)`, every one holding the event) or `session:GAP` (a key's events
 //! whose consecutive gaps are below GAP; `window_start` and `window_end` are its first and
 //! last event times), all in milliseconds from origin 0.
+//!
+//! In streaming mode each input file is read as one epoch, in order of arrival (the files
+//! there at the start in name order): an event is late when an earlier file holds an event
+//! more than `--cutoff` after it.
 
 use std::ffi::OsString;
 use std::fmt;
@@ -14,10 +18,9 @@ use std::str::FromStr;
 
 use clap::{Parser, ValueEnum};
 use pathflow::prelude::*;
-use pathflow::window::{Behavior, ExactlyOnce, Window, WindowKey};
+use pathflow::window::ExactlyOnce;
 use pathflow::{Error, Result, RunReport};
 use pathflow_connectors::{fs, Format};
-use pathflow_macros::Schema;
 
 use crate::cli;
 
@@ -232,7 +235,8 @@ pub fn batch(
     })
 }
 
-/// Follows `input` and writes the windows' changes to `output` until the run is stopped.
+/// Follows `input`, each file as one epoch in order of arrival, and writes the windows'
+/// changes to `output` until the run is stopped.
 pub fn streaming(
     input: &Path,
     output: &Path,
@@ -242,7 +246,8 @@ pub fn streaming(
 ) -> Result<RunReport> {
     let (input, output) = (input.to_owned(), output.to_owned());
     runner.run(move |p| {
-        let events = p.read(fs::source::<Event>(&input, Format::csv()));
+        let source = fs::source::<Event>(&input, Format::csv()).epoch_per_file(true);
+        let events = p.read(source);
         p.write(
             windowed(events, window, timing),
             fs::changes(&output, Format::csv()),

@@ -161,6 +161,69 @@ fn each_file_and_each_later_change_is_an_epoch_of_its_own_in_order_of_arrival() 
     }
 }
 
+/// An event at a time, for windows.
+#[derive(Schema, Clone, Debug)]
+struct Tick {
+    at: Timestamp,
+}
+
+#[test]
+fn windows_settled_just_after_the_last_file_show_without_waiting_for_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let seen: Arc<Mutex<Vec<(i64, u64)>>> = Arc::default();
+    let record = Arc::clone(&seen);
+    let runner = Runner::streaming().args(args(1));
+    let shutdown = runner.shutdown_handle();
+    let input = dir.path().to_owned();
+    let run = std::thread::spawn(move || {
+        runner.run(move |p| {
+            let source = fs::source::<Tick>(&input, Format::csv())
+                .poll_interval(Duration::from_millis(100))
+                .epoch_per_file(true);
+            let windows = p
+                .read(source)
+                .windowby(
+                    |t| t.at,
+                    Window::tumbling(pathflow::Duration::from_millis(10)),
+                    Behavior::exactly_once(pathflow::Duration::from_millis(0)),
+                )
+                .reduce(
+                    |r| r.count(),
+                    |w: &WindowKey<()>, n| (w.window_start.millis(), n),
+                );
+            let record = Arc::clone(&record);
+            p.write(
+                windows,
+                memory::subscribe(move |row: &(i64, u64), _, diff| {
+                    assert_eq!(diff, 1, "exactly once: no retraction");
+                    record.lock().unwrap().push(*row);
+                }),
+            );
+        })
+    });
+    drop_file(
+        &dir.path().join("1.csv"),
+        "at
+5
+7
+",
+    );
+    // The second file's epoch raises the watermark to 20: window [0, 10) closes, and the
+    // windows show it in the millisecond after that epoch, with no third file to come.
+    drop_file(
+        &dir.path().join("2.csv"),
+        "at
+20
+",
+    );
+    wait_until("window [0, 10) shown", PATIENCE, || {
+        !seen.lock().unwrap().is_empty()
+    });
+    shutdown.shutdown();
+    run.join().unwrap().unwrap();
+    assert_eq!(seen.lock().unwrap()[0], (0, 2));
+}
+
 #[test]
 fn a_batch_run_reads_everything_as_one_epoch_with_or_without_the_option() {
     let dir = tempfile::tempdir().unwrap();
