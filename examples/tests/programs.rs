@@ -3,30 +3,11 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output, Stdio};
 
 use pathflow::prelude::*;
 use pathflow_examples::{orders, wordcount};
-use support::{drop_file, naive_totals, replay, wait_until, PATIENCE};
-
-/// The example program `name`, built by `cargo test` next to the test binaries.
-fn program(name: &str) -> PathBuf {
-    let deps = std::env::current_exe().expect("the test binary's path");
-    let profile = deps
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>/deps");
-    let path = profile.join("examples").join(name);
-    assert!(
-        path.is_file(),
-        "{} is missing: run the tests with `cargo test -p pathflow-examples`, which builds \
-         the examples, or build them with `cargo build -p pathflow-examples --examples`",
-        path.display()
-    );
-    path
-}
+use support::{drop_file, naive_totals, program, replay, wait_until, Running, PATIENCE};
 
 fn run(name: &str, args: &[&dyn AsRef<std::ffi::OsStr>]) -> Output {
     Command::new(program(name))
@@ -45,7 +26,7 @@ fn text(bytes: &[u8]) -> String {
 fn wordcount_without_arguments_prints_the_sample_top_ten() {
     let output = run("wordcount", &[]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
-    let (top, _) = wordcount::top(&wordcount::sample_data(), 10, Runner::batch()).unwrap();
+    let (top, _) = wordcount::top(wordcount::sample_data(), 10, Runner::batch()).unwrap();
     let mut expected = Vec::new();
     wordcount::print(&top, &mut expected).unwrap();
     assert_eq!(text(&output.stdout), text(&expected));
@@ -119,16 +100,6 @@ fn a_bad_row_under_fail_exits_one_naming_file_line_and_reason() {
     assert!(text(&missing.stderr).contains("does not exist"));
 }
 
-/// Kills the child when dropped, so a failing test leaves no process behind.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn streaming_runs_until_sigterm_then_flushes_and_exits_zero() {
     let dir = tempfile::tempdir().unwrap();
@@ -166,17 +137,7 @@ fn streaming_runs_until_sigterm_then_flushes_and_exits_zero() {
         replay(&changes) == naive_totals(&texts)
     });
 
-    let pid = child.0.id().to_string();
-    let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-    assert!(killed.success());
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Some(status) = child.0.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "no exit 10 s after SIGTERM");
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = child.terminate();
     assert_eq!(status.code(), Some(0));
     assert_eq!(replay(&changes), naive_totals(&texts));
     assert_eq!(replay(&changes), vec!["ann,3.0,1", "bob,4.0,1"]);

@@ -30,7 +30,7 @@ fn the_bundled_sample_top_ten_matches_a_naive_count() {
     expected.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
     expected.truncate(10);
 
-    let (top, report) = wordcount::top(&wordcount::sample_data(), 10, Runner::batch()).unwrap();
+    let (top, report) = wordcount::top(wordcount::sample_data(), 10, Runner::batch()).unwrap();
     let got: Vec<(&str, u64)> = top.iter().map(|w| (w.word.as_str(), w.count)).collect();
     assert_eq!(got, expected);
     assert_eq!(report.input_errors, 0);

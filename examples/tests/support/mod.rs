@@ -1,13 +1,68 @@
-//! Shared by the examples' tests: naive references, change-stream replay, file helpers and
-//! waiting with a deadline.
+//! Shared by the examples' tests: naive references, change-stream replay, file helpers,
+//! waiting with a deadline, the example programs, and (feature `kafka`) the connectors'
+//! real-broker harness.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ExitStatus};
 use std::time::{Duration, Instant};
+
+/// A real Kafka-protocol broker (tansu) per test: the connectors' harness, shared.
+#[cfg(feature = "kafka")]
+#[path = "../../../pathflow-connectors/tests/support/broker.rs"]
+pub mod broker;
 
 /// How long a test waits for a streaming run to catch up before failing.
 pub const PATIENCE: Duration = Duration::from_secs(30);
+
+/// The example program `name`, built by `cargo test` next to the test binaries.
+pub fn program(name: &str) -> PathBuf {
+    let deps = std::env::current_exe().expect("the test binary's path");
+    let profile = deps
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>/deps");
+    let path = profile.join("examples").join(name);
+    assert!(
+        path.is_file(),
+        "{} is missing: run the tests with `cargo test -p pathflow-examples`, which builds \
+         the examples, or build them with `cargo build -p pathflow-examples --examples`",
+        path.display()
+    );
+    path
+}
+
+/// A running example program, killed when dropped so a failing test leaves no process
+/// behind.
+pub struct Running(pub Child);
+
+impl Running {
+    /// Sends SIGTERM and waits for the exit, failing the test after 10 s.
+    pub fn terminate(&mut self) -> ExitStatus {
+        let pid = self.0.id().to_string();
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("run kill");
+        assert!(sent.success(), "kill -TERM {pid} failed");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = self.0.try_wait().expect("wait for the example") {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "no exit 10 s after SIGTERM");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
 
 /// Waits until `done` holds, checking every 20 ms; panics with `what` after `timeout`.
 pub fn wait_until(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use pathflow::schema::Schema;
 use pathflow::sink::{Placement, Sink, SinkContext, SinkWriter};
-use pathflow::{Batch, Epoch, Error, Result, Streaming};
+use pathflow::{Epoch, Error, Mode, Result};
 use rdkafka::client::ClientContext;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::producer::{BaseProducer, BaseRecord, DeliveryResult, Producer, ProducerContext};
@@ -81,19 +81,8 @@ impl<T: Schema> KafkaSink<T> {
     }
 }
 
-impl<T: Schema> Sink<Streaming, T> for KafkaSink<T> {
-    fn name(&self) -> String {
-        format!("kafka:{}", self.config.topics[0])
-    }
-    fn placement(&self) -> Placement {
-        Placement::EveryWorker
-    }
-    fn open(self, _context: &SinkContext) -> Result<Box<dyn SinkWriter<T>>> {
-        self.open_writer()
-    }
-}
-
-impl<T: Schema> Sink<Batch, T> for KafkaSink<T> {
+/// Kafka takes changes in both modes: every epoch's in streaming, the final table's in batch.
+impl<M: Mode, T: Schema> Sink<M, T> for KafkaSink<T> {
     fn name(&self) -> String {
         format!("kafka:{}", self.config.topics[0])
     }

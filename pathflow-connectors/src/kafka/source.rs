@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use pathflow::errors::InputError;
 use pathflow::schema::Schema;
 use pathflow::source::{Poll, Source, SourceContext, SourceOutput, SourceReader};
-use pathflow::{Batch, Error, Result, Streaming};
+use pathflow::{Error, Mode, Result};
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
 use rdkafka::error::KafkaError;
 use rdkafka::message::Message;
@@ -86,17 +86,9 @@ impl<T: Schema> KafkaSource<T> {
     }
 }
 
-impl<T: Schema> Source<Streaming> for KafkaSource<T> {
-    type Row = T;
-    fn name(&self) -> String {
-        format!("kafka:{}", self.config.topics.join(","))
-    }
-    fn open(self, context: &SourceContext) -> Result<Box<dyn SourceReader<T>>> {
-        self.open_reader(context)
-    }
-}
-
-impl<T: Schema> Source<Batch> for KafkaSource<T> {
+/// Kafka supports both modes: streaming follows the topics, batch stops at the end offsets
+/// seen at start.
+impl<M: Mode, T: Schema> Source<M> for KafkaSource<T> {
     type Row = T;
     fn name(&self) -> String {
         format!("kafka:{}", self.config.topics.join(","))
