@@ -429,3 +429,45 @@ fn message_keys_fill_the_primary_key_and_start_selects_messages() {
         vec![(1, "Anne".into()), (3, "Cy".into())]
     );
 }
+
+#[test]
+fn csv_payloads_are_read_and_written_like_csv_files() {
+    let broker = Broker::memory();
+    broker.create_topic("csv-customers", 2);
+    broker.create_topic("csv-out", 1);
+    broker.produce(
+        "csv-customers",
+        &[
+            (0, None, Some("1;\"Ann; \"\"the\"\" first\"")),
+            (1, None, Some("2;Bob")),
+            (0, None, Some("3;Cy;extra")),
+            (0, None, Some("1;Anne")),
+        ],
+    );
+    let csv = Payload::Csv { delimiter: b';' };
+    let (table, sink) = memory::snapshot::<Customer>();
+    let address = broker.address();
+    let report = Runner::batch()
+        .args(args(2))
+        .run(move |p| {
+            let customers = p.read(kafka::source::<Customer>(
+                KafkaConfig::new(&address, "csv-customers"),
+                csv,
+            ));
+            p.write(customers.clone(), sink.clone());
+            p.write(
+                customers,
+                kafka::sink(KafkaConfig::new(&address, "csv-out"), csv),
+            );
+        })
+        .unwrap();
+    assert_eq!(report.input_errors, 1);
+    let got: Vec<(u64, String)> = table.rows().into_iter().map(|c| (c.id, c.name)).collect();
+    assert_eq!(got, vec![(1, "Anne".to_owned()), (2, "Bob".to_owned())]);
+
+    let mut payloads = consume_until(&broker.address(), "csv-out", Duration::from_secs(30), |p| {
+        p.len() >= 2
+    });
+    payloads.sort();
+    assert_eq!(payloads, ["1;Anne;0;1", "2;Bob;0;1"]);
+}

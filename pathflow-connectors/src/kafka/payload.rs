@@ -1,10 +1,13 @@
 //! Turning a Kafka message into row changes, and rows into message payloads.
 
-use std::collections::HashMap;
+use std::convert::Infallible;
+use std::io;
 
-use pathflow::schema::{self, Column, JsonValue, Schema, TextRecord};
+use pathflow::schema::{self, JsonValue, Schema, TextRecord};
 
+use crate::format::{Decoded, Decoder, Encoder};
 use crate::kafka::debezium;
+use crate::{CsvOptions, Format};
 
 /// How message payloads encode rows.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -70,7 +73,7 @@ pub(crate) fn decode<T: Schema>(
                 .map(Change::Upsert)
                 .map_err(|e| e.to_string())
         }
-        Payload::Csv { delimiter } => decode_csv::<T>(text, delimiter).map(Change::Upsert),
+        Payload::Csv { delimiter } => decode_csv::<T>(value, delimiter).map(Change::Upsert),
         Payload::Text => {
             let columns = T::columns();
             let [column] = columns.as_slice() else {
@@ -144,23 +147,29 @@ fn fill_key_columns<T: Schema>(json: &mut JsonValue, key: Option<&[u8]>) -> Resu
     Ok(())
 }
 
-fn decode_csv<T: Schema>(text: &str, delimiter: u8) -> Result<T, String> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .delimiter(delimiter)
-        .from_reader(text.as_bytes());
-    let record = reader
-        .records()
-        .next()
-        .ok_or("an empty CSV payload")?
-        .map_err(|e| format!("invalid CSV: {e}"))?;
-    let columns: Vec<Column> = T::columns();
-    let cells: HashMap<&str, &str> = columns
-        .iter()
-        .map(|c| c.name.as_str())
-        .zip(record.iter())
-        .collect();
-    schema::decode_text::<T>(&Cells(cells)).map_err(|e| e.to_string())
+/// Reads a CSV payload through the file formats' [`Decoder`]: one record, no header, the
+/// fields in schema order.
+fn decode_csv<T: Schema>(value: &[u8], delimiter: u8) -> Result<T, String> {
+    let mut decoder = Decoder::<T>::new(&csv_format(delimiter));
+    let mut rows = Vec::with_capacity(1);
+    let Ok(()) = decoder.feed(value, true, &mut |record: Decoded<'_, T>| {
+        rows.push(record.row);
+        Ok::<(), Infallible>(())
+    });
+    let mut rows = rows.into_iter();
+    match (rows.next(), rows.len()) {
+        (None, _) => Err("an empty CSV payload".to_owned()),
+        (Some(row), 0) => row,
+        (Some(_), more) => Err(format!(
+            "a CSV payload holds one record, this one holds {}",
+            more + 1
+        )),
+    }
+}
+
+/// The file format a [`Payload::Csv`] payload is in: a single record without header.
+fn csv_format(delimiter: u8) -> Format {
+    Format::Csv(CsvOptions::default().header(false).delimiter(delimiter))
 }
 
 struct OneCell<'a> {
@@ -174,39 +183,94 @@ impl TextRecord for OneCell<'_> {
     }
 }
 
-struct Cells<'a>(HashMap<&'a str, &'a str>);
-
-impl TextRecord for Cells<'_> {
-    fn cell(&self, name: &str) -> Option<&str> {
-        self.0.get(name).copied()
+/// The payload for one change of a sink: the row's columns plus `time` and `diff`, written by
+/// the file formats' [`Encoder`] (JSON for every payload but CSV).
+pub(crate) fn encode<T: Schema>(
+    payload: Payload,
+    row: &T,
+    time: u64,
+    diff: isize,
+) -> io::Result<Vec<u8>> {
+    let format = match payload {
+        Payload::Csv { delimiter } => csv_format(delimiter),
+        Payload::Json | Payload::Text | Payload::Debezium => Format::JsonLines,
+    };
+    let time = i64::try_from(time).map_err(io::Error::other)?;
+    let diff = i64::try_from(diff).map_err(io::Error::other)?;
+    let mut encoder = Encoder::new(&format, Vec::new());
+    encoder.row(row, &[("time", time), ("diff", diff)])?;
+    let mut bytes = encoder.into_inner()?;
+    // The formats end each record with a line break; a message is one record.
+    if bytes.last() == Some(&b'\n') {
+        bytes.pop();
     }
+    Ok(bytes)
 }
 
-/// The payload for one change of a sink: the row's columns plus `time` and `diff`.
-pub(crate) fn encode<T: Schema>(payload: Payload, row: &T, time: u64, diff: isize) -> Vec<u8> {
-    match payload {
-        Payload::Csv { delimiter } => {
-            let mut cells = schema::encode_text(row);
-            cells.push(time.to_string());
-            cells.push(diff.to_string());
-            let mut writer = csv::WriterBuilder::new()
-                .delimiter(delimiter)
-                .terminator(csv::Terminator::Any(b'\n'))
-                .from_writer(Vec::new());
-            let _ = writer.write_record(&cells);
-            let mut bytes = writer.into_inner().unwrap_or_default();
-            if bytes.last() == Some(&b'\n') {
-                bytes.pop();
-            }
-            bytes
+#[cfg(test)]
+mod tests {
+    use pathflow::Schema;
+
+    use super::*;
+
+    #[derive(Schema, Clone, Debug)]
+    struct Sale {
+        #[pathflow(primary_key)]
+        id: u64,
+        item: String,
+        price: f64,
+    }
+
+    fn sale(item: &str) -> Sale {
+        Sale {
+            id: 7,
+            item: item.to_owned(),
+            price: 2.5,
         }
-        Payload::Text | Payload::Json | Payload::Debezium => {
-            let mut json = schema::encode_json(row);
-            if let JsonValue::Object(object) = &mut json {
-                object.insert("time".to_owned(), JsonValue::from(time));
-                object.insert("diff".to_owned(), JsonValue::from(diff as i64));
-            }
-            json.to_string().into_bytes()
+    }
+
+    const CSV: Payload = Payload::Csv { delimiter: b';' };
+
+    #[test]
+    fn csv_payloads_are_written_and_read_as_the_file_format_does() {
+        let item = "a; \"quoted\" item\nover two lines";
+        let bytes = encode(CSV, &sale(item), 40, -1).unwrap();
+        assert_eq!(
+            String::from_utf8(bytes).unwrap(),
+            "7;\"a; \"\"quoted\"\" item\nover two lines\";2.5;40;-1"
+        );
+        let payload = "7;\"a; \"\"quoted\"\" item\nover two lines\";2.5";
+        assert_eq!(
+            decode::<Sale>(CSV, None, Some(payload.as_bytes())),
+            Ok(Change::Upsert(sale(item)))
+        );
+    }
+
+    #[test]
+    fn a_csv_payload_must_hold_exactly_one_complete_record() {
+        let error = |payload: &str| match decode::<Sale>(CSV, None, Some(payload.as_bytes())) {
+            Err(error) => error,
+            Ok(change) => panic!("`{payload}` decoded to {change:?}"),
+        };
+        assert_eq!(error(""), "an empty CSV payload");
+        assert_eq!(
+            error("1;a;1\n2;b;2"),
+            "a CSV payload holds one record, this one holds 2"
+        );
+        assert!(error("1;a").contains("found 2"), "{}", error("1;a"));
+        assert!(error("x;a;1").contains("id"), "{}", error("x;a;1"));
+    }
+
+    #[test]
+    fn json_payloads_carry_the_columns_time_and_diff() {
+        for payload in [Payload::Json, Payload::Text, Payload::Debezium] {
+            let bytes = encode(payload, &sale("tea"), 40, 1).unwrap();
+            let value: JsonValue = serde_json::from_slice(&bytes).unwrap();
+            assert_eq!(
+                value,
+                serde_json::json!({"id": 7, "item": "tea", "price": 2.5, "time": 40, "diff": 1})
+            );
+            assert!(!bytes.ends_with(b"\n"));
         }
     }
 }

@@ -105,10 +105,11 @@ struct KafkaWriter {
 
 impl<T: Schema> SinkWriter<T> for KafkaWriter {
     fn write_epoch(&mut self, epoch: Epoch, updates: &[(T, isize)]) -> Result<()> {
-        let messages: Vec<(Option<Vec<u8>>, Vec<u8>)> = updates
+        let messages = updates
             .iter()
-            .map(|(row, diff)| (encode_key(row), encode(self.payload, row, epoch, *diff)))
-            .collect();
+            .map(|(row, diff)| Ok((encode_key(row), encode(self.payload, row, epoch, *diff)?)))
+            .collect::<std::io::Result<Vec<(Option<Vec<u8>>, Vec<u8>)>>>()
+            .map_err(|e| Error::connector(&self.name, format!("encoding a message: {e}")))?;
         let mut pending: Vec<usize> = (0..messages.len()).collect();
         let mut backoff = Duration::from_millis(100);
         while !pending.is_empty() {
