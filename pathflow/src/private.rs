@@ -19,6 +19,7 @@ pub use crate::schema::{
 };
 pub use crate::table::Table;
 pub use crate::time::Timestamp;
+pub use crate::window::{Behavior, Window};
 
 /// A type that can be a row's event time: only [`Timestamp`].
 #[diagnostic::on_unimplemented(
@@ -42,6 +43,30 @@ impl EventTime for Timestamp {
 #[inline]
 pub fn event_time<T: EventTime>(value: &T) -> Timestamp {
     value.timestamp()
+}
+
+/// A type that can be the time column of `windowby(..)` in `pipeline!`: only [`Timestamp`].
+#[diagnostic::on_unimplemented(
+    message = "the time column of `windowby` must be a `pathflow::Timestamp`, not `{Self}`",
+    label = "not a `Timestamp`",
+    note = "windows group rows by event time: give `windowby` a `Timestamp` column, such as a field `#[pathflow(event_time)] at: Timestamp`, or convert one, e.g. `windowby(Timestamp::from_millis(at_ms), ..)`"
+)]
+pub trait WindowTime {
+    /// The time windows group the row by.
+    fn window_time(&self) -> Timestamp;
+}
+
+impl WindowTime for Timestamp {
+    #[inline]
+    fn window_time(&self) -> Timestamp {
+        *self
+    }
+}
+
+/// The time a `windowby` column holds.
+#[inline]
+pub fn window_time<T: WindowTime>(value: &T) -> Timestamp {
+    value.window_time()
 }
 
 /// A type that can be a primary-key column. A schema's key type is spelled through it

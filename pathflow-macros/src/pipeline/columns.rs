@@ -34,12 +34,16 @@ pub enum Context {
     /// The output of `reduce(..)`: a bare name is a grouping column, read from the group's
     /// key; reducer calls aggregate the group's rows.
     Reduce {
-        /// The grouping columns by position (`None` for a key expression without a name).
+        /// The grouping columns by position (`None` for a key expression without a name);
+        /// after `windowby(..)`, the instance columns.
         keys: Vec<Option<String>>,
-        /// The closure parameter holding `&Key`.
+        /// The closure parameter holding `&Key`, or `&WindowKey<Instance>` after `windowby`.
         key: Ident,
         /// The closure parameter holding the `Reducers` builder.
         builder: Ident,
+        /// Whether the groups are windows: `window_start` and `window_end` are columns too,
+        /// and the grouping columns are the key's `instance`.
+        windows: bool,
     },
 }
 
@@ -52,6 +56,9 @@ pub struct Side {
     /// Whether the side may be missing (the outer side of a join); its columns are `Option`.
     pub optional: bool,
 }
+
+/// The columns the `reduce` output of windows reads from the window itself.
+pub const WINDOW_BOUNDS: [&str; 2] = ["window_start", "window_end"];
 
 /// How a column is used where it appears.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -232,22 +239,37 @@ impl Rewriter<'_> {
                 );
                 reported(span)
             }
-            Context::Reduce { keys, key, .. } => {
+            Context::Reduce {
+                keys, key, windows, ..
+            } => {
                 let name = ident.to_string();
-                if let Some(index) = keys
+                let key = relocated(key, span);
+                let index = keys
                     .iter()
-                    .position(|k| k.as_deref() == Some(name.as_str()))
-                {
-                    let key = relocated(key, span);
-                    let place = if keys.len() == 1 {
-                        quote_spanned!(span=> (*#key))
-                    } else {
-                        let index = syn::Index {
-                            index: index as u32,
-                            span,
+                    .position(|k| k.as_deref() == Some(name.as_str()));
+                let place = match index {
+                    _ if *windows && WINDOW_BOUNDS.contains(&name.as_str()) => {
+                        Some(quote_spanned!(span=> #key.#ident))
+                    }
+                    Some(index) => {
+                        let base = if *windows {
+                            quote_spanned!(span=> #key.instance)
+                        } else {
+                            quote_spanned!(span=> (*#key))
                         };
-                        quote_spanned!(span=> #key.#index)
-                    };
+                        Some(if keys.len() == 1 {
+                            base
+                        } else {
+                            let index = syn::Index {
+                                index: index as u32,
+                                span,
+                            };
+                            quote_spanned!(span=> #base.#index)
+                        })
+                    }
+                    None => None,
+                };
+                if let Some(place) = place {
                     return verbatim(match usage {
                         Use::Place => place,
                         Use::Value => quote_spanned!(span=> ::core::clone::Clone::clone(&#place)),
@@ -259,6 +281,8 @@ impl Rewriter<'_> {
                         let function = unknown.name.clone();
                         self.errors.at(function.span(), unknown_reducer(&function));
                     }
+                } else if *windows {
+                    self.errors.at(span, not_in_window_key(ident, keys));
                 } else {
                     self.errors.at(span, not_grouped(ident, keys));
                 }
@@ -594,6 +618,22 @@ fn reducer_outside_reduce(reducer: &reducers::Reducer) -> String {
     )
 }
 
+/// The error for a column outside any reducer in the `reduce` output of windows.
+fn not_in_window_key(ident: &Ident, keys: &[Option<String>]) -> String {
+    let instance: Vec<String> = keys.iter().flatten().map(|k| format!("`{k}`")).collect();
+    let per = if instance.is_empty() {
+        String::new()
+    } else {
+        format!(", per {}", instance.join(", "))
+    };
+    format!(
+        "`{ident}` is not a column of the window's key, so each window has many values of it\n\
+         the window's key is `window_start`, `window_end`{per}\n\
+         help: aggregate it with a reducer, e.g. `sum({ident})`, `max({ident})` or \
+         `any({ident})`, or make windows per `{ident}`: `windowby(.., instance = {ident})`"
+    )
+}
+
 /// The error for a column outside any reducer in a `reduce` output.
 fn not_grouped(ident: &Ident, keys: &[Option<String>]) -> String {
     let grouped: Vec<String> = keys.iter().flatten().map(|k| format!("`{k}`")).collect();
@@ -693,6 +733,7 @@ mod tests {
             keys: vec![Some("customer".into())],
             key: hygienic("__key", Span::call_site()),
             builder: hygienic("__reducers", Span::call_site()),
+            windows: false,
         };
         let (out, reducers, errors) = rewritten(
             syn::parse_quote!(Out {
@@ -724,6 +765,7 @@ mod tests {
             keys: vec![Some("customer".into())],
             key: hygienic("__key", Span::call_site()),
             builder: hygienic("__reducers", Span::call_site()),
+            windows: false,
         };
         let (_, _, errors) = rewritten(
             syn::parse_quote!(Out {

@@ -6,14 +6,14 @@
 //! so the method API can be mixed in freely.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned};
+use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::{Expr, ExprMethodCall, Ident};
 
 use super::columns::{hygienic, output, rewrite, Context, Side};
 use super::scope::{bare_name, bindings};
-use crate::errors::Errors;
+use crate::errors::{did_you_mean, Errors};
 
 /// The core accepts tuples of up to this many reducers; more are nested.
 const REDUCER_TUPLE: usize = 12;
@@ -57,6 +57,40 @@ const JOINS: &[JoinKind] = &[
         right_optional: true,
     },
 ];
+
+/// A window shape `windowby(..)` recognises: `tumbling(size)` and the others, lowered to the
+/// core's `Window` constructor of the same name.
+struct WindowShape {
+    /// The name, as in `tumbling(size)` and `Window::tumbling`.
+    name: &'static str,
+    /// How it is written, for messages.
+    usage: &'static str,
+    /// The number of arguments (each a `Duration`).
+    args: usize,
+}
+
+/// The window shapes.
+const WINDOW_SHAPES: &[WindowShape] = &[
+    WindowShape {
+        name: "tumbling",
+        usage: "tumbling(size)",
+        args: 1,
+    },
+    WindowShape {
+        name: "sliding",
+        usage: "sliding(hop, size)",
+        args: 2,
+    },
+    WindowShape {
+        name: "session",
+        usage: "session(max_gap)",
+        args: 1,
+    },
+];
+
+/// How `windowby` is written, for messages.
+const WINDOWBY_USAGE: &str =
+    "windowby(at, tumbling(Duration::from_secs(60)), Behavior::default(), instance = sensor)";
 
 /// Lowers one function body, recording errors.
 pub struct Lowerer<'a> {
@@ -146,6 +180,17 @@ impl<'a> Lowerer<'a> {
                 Some(quote!(#receiver.#method(#key)))
             }
             "reduce" => self.reduce(call),
+            "windowby" => Some(self.windowby(call).0),
+            "instance" if windowby_of(&call.receiver) => {
+                self.errors.at(
+                    call.method.span(),
+                    format!(
+                        "in `pipeline!`, windows per instance are written inside `windowby`, \
+                         e.g. `{WINDOWBY_USAGE}`"
+                    ),
+                );
+                None
+            }
             "deduplicate" => self.deduplicate(call),
             _ if join_kind(&name).is_some() => {
                 if name != "join" {
@@ -286,16 +331,28 @@ impl<'a> Lowerer<'a> {
             call,
             "Out { customer, total: sum(amount), orders: count() }",
         )?;
-        let (grouped, keys) = match &*call.receiver {
+        let (grouped, keys, windows) = match &*call.receiver {
             Expr::MethodCall(group) if group.method == "group_by" && !has_closure(group) => {
                 let receiver = self.lowered(&group.receiver);
                 let (keys, key) = self.group_key(group);
                 let method = &group.method;
-                (quote!(#receiver.#method(#key)), keys)
+                (quote!(#receiver.#method(#key)), keys, false)
+            }
+            Expr::MethodCall(instance)
+                if instance.method == "instance" && windowby_of(&instance.receiver) =>
+            {
+                let reported = self.lowered(&call.receiver);
+                return Some(quote!(#reported));
+            }
+            Expr::MethodCall(windows) if windowby_of(&call.receiver) => {
+                match self.windowby(windows) {
+                    (lowered, Some(instance)) => (lowered, instance, true),
+                    (placeholder, None) => return Some(placeholder),
+                }
             }
             receiver => {
                 let receiver = self.lowered(receiver);
-                (quote!(#receiver), Vec::new())
+                (quote!(#receiver), Vec::new(), false)
             }
         };
         let span = arg.span();
@@ -306,6 +363,7 @@ impl<'a> Lowerer<'a> {
             keys,
             key: key.clone(),
             builder: builder.clone(),
+            windows,
         };
         let mut reducers = rewrite(&mut body, &context, &self.scope, self.errors).reducers;
         let outputs: Vec<TokenStream> = if reducers.is_empty() {
@@ -328,6 +386,173 @@ impl<'a> Lowerer<'a> {
                 move |#key, #outputs| #body
             )
         })
+    }
+
+    /// `windowby(time, window, behavior, instance = columns)`: the core's `windowby` with
+    /// the time closure, the window and the behavior (default `Behavior::default()`), then
+    /// `instance` with the instance closure. Returns the lowered call and the names of the
+    /// instance columns, or a placeholder and `None` after an error.
+    fn windowby(&mut self, call: &ExprMethodCall) -> (TokenStream, Option<Vec<Option<String>>>) {
+        let receiver = self.lowered(&call.receiver);
+        let before = self.errors.count();
+        let mut positional = Vec::new();
+        let mut instance = None;
+        for arg in &call.args {
+            let Expr::Assign(assign) = arg else {
+                positional.push(arg);
+                continue;
+            };
+            match bare_name(&assign.left) {
+                Some(name) if name == "instance" && instance.is_none() => {
+                    instance = Some(&*assign.right);
+                }
+                Some(name) if name == "instance" => self.errors.at(
+                    assign.left.span(),
+                    "`instance` is given twice: name several instance columns at once, \
+                     e.g. `instance = (region, sensor)`",
+                ),
+                _ => self.errors.at(
+                    assign.left.span(),
+                    format!(
+                        "`windowby` takes no argument named `{}`: its only named argument is \
+                         `instance = ..`, the columns windows are kept apart by, e.g. \
+                         `{WINDOWBY_USAGE}`",
+                        assign.left.to_token_stream()
+                    ),
+                ),
+            }
+        }
+        let [time, window, behavior @ ..] = positional.as_slice() else {
+            self.errors.at(
+                call.method.span(),
+                format!(
+                    "`windowby` takes the event-time column and the window, then optionally \
+                     the behavior and `instance = ..`, e.g. `{WINDOWBY_USAGE}`"
+                ),
+            );
+            return (self.placeholder(call, &receiver), None);
+        };
+        if let Some(extra) = behavior.get(1) {
+            self.errors.at(
+                extra.span(),
+                format!(
+                    "`windowby` takes at most three arguments besides `instance = ..`: the \
+                     event-time column, the window and the behavior, e.g. `{WINDOWBY_USAGE}`"
+                ),
+            );
+        }
+        let window = self.window(window);
+        let span = time.span();
+        // The time is bound first, so that a column of another type is reported at it.
+        let timed: Expr = syn::parse_quote_spanned! {span=>
+            { let __time = &#time; ::pathflow::__private::window_time(__time) }
+        };
+        let time = self.row_closure(&timed);
+        let (instance, names) = match instance {
+            Some(columns) => {
+                let names = match columns {
+                    Expr::Tuple(tuple) => tuple.elems.iter().map(|e| self.column_name(e)).collect(),
+                    single => vec![self.column_name(single)],
+                };
+                let closure = self.row_closure(columns);
+                let method = Ident::new("instance", columns.span());
+                (quote!(.#method(#closure)), names)
+            }
+            None => (TokenStream::new(), Vec::new()),
+        };
+        if self.errors.count() > before {
+            return (self.placeholder(call, &receiver), None);
+        }
+        let behavior = match behavior.first() {
+            Some(behavior) => quote!(#behavior),
+            None => quote_spanned!(call.method.span()=> ::pathflow::__private::Behavior::default()),
+        };
+        let method = &call.method;
+        (
+            quote!(#receiver.#method(#time, #window, #behavior)#instance),
+            Some(names),
+        )
+    }
+
+    /// The window argument of `windowby`: `tumbling(size)`, `sliding(hop, size)` or
+    /// `session(max_gap)` lowered to the core's `Window`, or a `Window` value passed as it is.
+    fn window(&mut self, expr: &Expr) -> TokenStream {
+        let shapes = || {
+            WINDOW_SHAPES
+                .iter()
+                .map(|w| format!("`{}`", w.usage))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let local = |ident: &Ident| self.scope.contains(&ident.to_string());
+        let (function, args) = match expr {
+            Expr::Call(call) => match bare_name(&call.func).filter(|f| !local(f)) {
+                Some(function) => (function, Some(&call.args)),
+                None => return quote!(#expr),
+            },
+            _ => match bare_name(expr).filter(|f| !local(f)) {
+                Some(name) => (name, None),
+                None => return quote!(#expr),
+            },
+        };
+        let name = function.to_string();
+        let Some(shape) = WINDOW_SHAPES.iter().find(|w| w.name == name) else {
+            let names: Vec<&str> = WINDOW_SHAPES.iter().map(|w| w.name).collect();
+            let hint = match did_you_mean(&name, &names) {
+                Some(close) => format!("; did you mean `{close}`?"),
+                None => String::new(),
+            };
+            self.errors.at(
+                function.span(),
+                format!(
+                    "`{name}` is not a window{hint}\n\
+                     the windows are {}, with `Duration`s, e.g. \
+                     `tumbling(Duration::from_secs(60))`; a `Window` value of your own \
+                     is passed as it is",
+                    shapes()
+                ),
+            );
+            return quote_spanned!(expr.span()=> ::core::unreachable!());
+        };
+        match args {
+            Some(args) if args.len() == shape.args => {
+                let args = args.iter();
+                let ident = Ident::new(shape.name, function.span());
+                quote_spanned!(expr.span()=> ::pathflow::__private::Window::#ident(#(#args),*))
+            }
+            _ => {
+                let takes = if shape.args == 1 {
+                    "one `Duration`".to_owned()
+                } else {
+                    format!("{} `Duration`s", shape.args)
+                };
+                self.errors.at(
+                    expr.span(),
+                    format!(
+                        "the window `{name}` takes {takes}: `{}`, e.g. `{}`",
+                        shape.usage,
+                        shape
+                            .usage
+                            .replace("size", "Duration::from_secs(60)")
+                            .replace("hop", "Duration::from_secs(10)")
+                            .replace("max_gap", "Duration::from_secs(30)")
+                    ),
+                );
+                quote_spanned!(expr.span()=> ::core::unreachable!())
+            }
+        }
+    }
+
+    /// The column an instance expression names, if it is a bare column name.
+    fn column_name(&self, expr: &Expr) -> Option<String> {
+        bare_name(expr)
+            .filter(|n| !self.scope.contains(&n.to_string()))
+            .map(ToString::to_string)
+    }
+
+    /// What an operator becomes after an error: its receiver, then `unreachable!()`.
+    fn placeholder(&self, call: &ExprMethodCall, receiver: &Expr) -> TokenStream {
+        quote_spanned!(call.span()=> { let _ = #receiver; ::core::unreachable!() })
     }
 
     /// `deduplicate(keys.., accept)`: per key, keep a new row when `accept` holds, with the
@@ -564,6 +789,11 @@ fn join_of(expr: &Expr) -> Option<&ExprMethodCall> {
         }
         _ => None,
     }
+}
+
+/// Whether an expression is a `windowby` call written with columns (not closures).
+fn windowby_of(expr: &Expr) -> bool {
+    matches!(expr, Expr::MethodCall(call) if call.method == "windowby" && !has_closure(call))
 }
 
 /// Whether any argument of a call is a closure (the method API written by hand).

@@ -74,10 +74,11 @@ pub fn expand(input: TokenStream) -> TokenStream {
         lower::Lowerer::new(&mut errors, parameters).block(&mut function.block);
         if errors.count() > before {
             // Where an error was reported, the generated code holds `unreachable!()` so that
-            // the error causes no others; it must not cause warnings either.
+            // the error causes no others; it must not cause warnings either (nor the
+            // parameters it leaves unused).
             function
                 .attrs
-                .push(syn::parse_quote!(#[allow(unreachable_code)]));
+                .push(syn::parse_quote!(#[allow(unreachable_code, unused_variables)]));
         }
         function.to_tokens(&mut out);
     }

@@ -120,6 +120,11 @@ impl Behavior {
 }
 
 /// A way a windowed table treats time: [`Behavior`] or [`ExactlyOnce`].
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a window behavior",
+    label = "expected a `Behavior` or an `ExactlyOnce`",
+    note = "write `Behavior::default()`, optionally with `.delay(..)`, `.cutoff(..)` and `.keep_results(..)`, or `Behavior::exactly_once(cutoff)`"
+)]
 pub trait WindowBehavior: sealed::Sealed {
     /// The rules the window operator applies.
     #[doc(hidden)]
