@@ -24,10 +24,9 @@ use crate::fs::watch::Watch;
 ///
 /// Each queued file takes a *turn*: the retraction of its old rows, if it was rewritten or
 /// has gone, then its bytes up to the end of the file as it is then. With `epoch_per_file`
-/// a turn that changed anything ends with a commit, so it is an epoch of its own; once no
-/// turn is due, the reader also commits the (empty) epoch it opened, so that what operators
-/// emit just after a turn's epoch (event-time windows settle one millisecond later) is
-/// complete without waiting for the next change.
+/// a turn that changed anything ends with a commit, so it is an epoch of its own (the
+/// runner moves the empty epoch that follows on with the clock, so what operators emit just
+/// after a turn's epoch does not wait for the next change).
 pub(crate) struct Follower<T> {
     source: String,
     input: Input,
@@ -39,8 +38,6 @@ pub(crate) struct Follower<T> {
     retired: HashMap<PathBuf, Vec<(T, u64)>>,
     /// Whether the current turn has changed anything yet.
     turn_changed: bool,
-    /// Whether the epoch opened by the last turn's commit is still open.
-    epoch_open: bool,
     epoch_per_file: bool,
     next_generation: u64,
     watch: Watch,
@@ -111,7 +108,6 @@ impl<T: Schema> Follower<T> {
             queue: VecDeque::new(),
             retired: HashMap::new(),
             turn_changed: false,
-            epoch_open: false,
             epoch_per_file,
             next_generation: 0,
             watch,
@@ -229,13 +225,8 @@ impl<T: Schema> SourceReader<T> for Follower<T> {
             self.queue.pop_front();
             if std::mem::take(&mut self.turn_changed) && self.epoch_per_file {
                 output.commit();
-                self.epoch_open = true;
                 return Ok(Poll::Ready);
             }
-        }
-        if std::mem::take(&mut self.epoch_open) {
-            output.commit();
-            return Ok(Poll::Ready);
         }
         let due = self
             .last_scan

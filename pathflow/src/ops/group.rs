@@ -4,6 +4,7 @@ use std::marker::PhantomData;
 use std::rc::Rc;
 
 use differential_dataflow::difference::{Abelian, IsZero, Monoid, Semigroup};
+use differential_dataflow::operators::CountTotal;
 use serde::{Deserialize, Serialize};
 
 use crate::mode::Mode;
@@ -113,20 +114,32 @@ impl<'s, T: Row, K: Value, M: Mode> GroupBy<'s, T, K, M> {
                 lift(&*key, &*reducer, row, &Position::default(), diff)
             })
         };
-        let rows = lifted
-            .reduce_named(
-                "Reduce",
-                move |key: &Total<K>, group, output: &mut Vec<(U, isize)>| {
-                    let mut acc = R::Acc::zero();
-                    for (_, diff) in group.iter() {
-                        acc.plus_equals(&diff.acc);
-                    }
-                    let values = group.iter().map(|(value, diff)| (*value, diff.count));
-                    let aggregate = reducer.finish(&acc, values);
-                    output.push((guarded("reduce", &key.0, || build(&key.0, aggregate)), 1));
-                },
-            )
-            .map(|(_, row)| row);
+        let rows = if R::ACCUMULABLE {
+            // One key per group: read its accumulated difference once per epoch, with no
+            // history replay and no output arrangement (differential's `count_total`).
+            lifted
+                .count_total_core::<isize>()
+                .map(move |((key, value), diff)| {
+                    let aggregate =
+                        reducer.finish(&diff.acc, std::iter::once((&value, diff.count)));
+                    guarded("reduce", &key.0, || build(&key.0, aggregate))
+                })
+        } else {
+            lifted
+                .reduce_named(
+                    "Reduce",
+                    move |key: &Total<K>, group, output: &mut Vec<(U, isize)>| {
+                        let mut acc = R::Acc::zero();
+                        for (_, diff) in group.iter() {
+                            acc.plus_equals(&diff.acc);
+                        }
+                        let values = group.iter().map(|(value, diff)| (*value, diff.count));
+                        let aggregate = reducer.finish(&acc, values);
+                        output.push((guarded("reduce", &key.0, || build(&key.0, aggregate)), 1));
+                    },
+                )
+                .map(|(_, row)| row)
+        };
         Table::<T, M>::derived(rows)
     }
 }

@@ -9,6 +9,7 @@ pub struct Count;
 
 impl<T: 'static> Reducer<T> for Count {
     type Value = ();
+    const ACCUMULABLE: bool = true;
     type Acc = NoAcc;
     type Output = u64;
     #[inline]
@@ -30,6 +31,7 @@ pub struct Sum<F>(F);
 
 impl<T: 'static, V: Summable, F: Fn(&T) -> V + 'static> Reducer<T> for Sum<F> {
     type Value = ();
+    const ACCUMULABLE: bool = true;
     type Acc = V::Acc;
     type Output = V;
     #[inline]
@@ -51,6 +53,7 @@ pub struct Avg<F>(F);
 
 impl<T: 'static, V: Summable, F: Fn(&T) -> V + 'static> Reducer<T> for Avg<F> {
     type Value = ();
+    const ACCUMULABLE: bool = true;
     type Acc = V::Acc;
     type Output = f64;
     #[inline]

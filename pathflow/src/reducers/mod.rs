@@ -97,6 +97,10 @@ pub trait Reducer<T>: 'static {
     type Output;
     /// Whether the reducer needs rows' positions (`earliest`, `latest`).
     const NEEDS_POSITION: bool = false;
+    /// Whether the reducer lives entirely in its accumulator (`count`, `sum`, `avg`): its
+    /// `Value` has one value, so a group is one key whose accumulated difference is all
+    /// there is to read, and `reduce` runs a cheaper operator.
+    const ACCUMULABLE: bool = false;
 
     /// The value kept for `row`.
     fn value(&self, row: &T, position: &Position) -> Self::Value;

@@ -42,6 +42,7 @@ macro_rules! reducer_tuple {
             type Acc = Accs<($($r::Acc,)+)>;
             type Output = ($($r::Output,)+);
             const NEEDS_POSITION: bool = false $(|| $r::NEEDS_POSITION)+;
+            const ACCUMULABLE: bool = true $(&& $r::ACCUMULABLE)+;
 
             #[inline]
             fn value(&self, row: &T, position: &Position) -> Self::Value {

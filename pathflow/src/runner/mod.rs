@@ -1,6 +1,7 @@
 //! The runner: workers, processes, epochs, and the step loop that drives them.
 
 mod args;
+mod buffer;
 mod cluster;
 mod control;
 mod report;

@@ -93,7 +93,13 @@ impl<T: Row> SinkState<T> {
             }
             let mut updates = self.pending.remove(&epoch).expect("present");
             consolidate(&mut updates);
-            updates.sort_by(|a, b| (a.1 > 0).cmp(&(b.1 > 0)).then_with(|| a.0.cmp(&b.0)));
+            if updates.iter().any(|(_, diff)| *diff < 0) {
+                // Retractions first; each part stays in row order.
+                let (mut retractions, insertions): (Vec<_>, Vec<_>) =
+                    updates.into_iter().partition(|(_, diff)| *diff < 0);
+                retractions.extend(insertions);
+                updates = retractions;
+            }
             if let Some(writer) = self.writer.as_mut() {
                 self.written += updates.len() as u64;
                 if let Err(error) = writer.write_epoch(epoch, &updates) {

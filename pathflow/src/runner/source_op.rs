@@ -1,11 +1,10 @@
 //! The source operator: polls a reader, cuts its updates into epochs, consolidates them.
 
 use std::cell::Cell;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use differential_dataflow::consolidation::consolidate;
 use differential_dataflow::AsCollection;
 use timely::container::CapacityContainerBuilder;
 use timely::dataflow::operators::generic::builder_rc::OperatorBuilder;
@@ -16,20 +15,14 @@ use timely::dataflow::Scope;
 use crate::errors::InputError;
 use crate::mode::Mode;
 use crate::position::Position;
+use crate::runner::buffer::Buffer;
 use crate::runner::WorkerContext;
 use crate::schema::Row;
-use crate::source::{Poll, Source, SourceContext, SourceOutput, SourceReader, UpdateSink, Waker};
+use crate::source::{Poll, Source, SourceContext, SourceOutput, SourceReader, Waker};
 use crate::table::{Collection, Epoch, Positions, Table};
 
 /// How long one activation may poll a reader before yielding to other operators.
 const TIME_SLICE: Duration = Duration::from_millis(5);
-/// How many updates a source reads between checks of whether consolidating still pays.
-const PROBE_ROWS: usize = 1 << 16;
-/// How many distinct rows a source holds at most before emitting them early.
-const FLUSH_ROWS: usize = 1 << 20;
-
-/// A hash map with a fast, fixed (so deterministic) hasher.
-type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 /// How many commit intervals the sinks may lag before sources stop reading.
 const EPOCHS_IN_FLIGHT: u64 = 8;
 
@@ -72,75 +65,6 @@ pub(crate) fn read<'s, M: Mode, S: Source<M>>(
         positioned.clone()
     });
     Table::new(rows, Some(positions))
-}
-
-/// What a source operator buffers for the epoch it is reading.
-struct Buffer<T> {
-    rows: FastMap<T, isize>,
-    /// Updates pushed since the buffer was last emitted.
-    since_emit: usize,
-    /// `since_emit` and the number of distinct rows at the last check.
-    checked: (usize, usize),
-    positioned: Vec<((T, Position), isize)>,
-    wants_positions: Rc<Cell<bool>>,
-    /// In streaming runs, the epoch each live offset was inserted in, so that a retraction
-    /// carries the same position as its insertion.
-    inserted_in: HashMap<u64, Epoch>,
-    streaming: bool,
-    epoch: Epoch,
-    source: u32,
-    read: u64,
-}
-
-impl<T: Row> UpdateSink<T> for Buffer<T> {
-    fn update(&mut self, row: T, offset: u64, diff: isize) {
-        self.read += 1;
-        if self.wants_positions.get() {
-            let epoch = if !self.streaming {
-                0
-            } else if diff > 0 {
-                self.inserted_in.insert(offset, self.epoch);
-                self.epoch
-            } else {
-                self.inserted_in.remove(&offset).unwrap_or(self.epoch)
-            };
-            let position = Position {
-                epoch,
-                source: self.source,
-                offset,
-            };
-            self.positioned.push(((row.clone(), position), diff));
-        }
-        self.since_emit += 1;
-        *self.rows.entry(row).or_insert(0) += diff;
-    }
-}
-
-impl<T> Buffer<T> {
-    /// Whether to emit the epoch's rows so far early (at the same epoch): when the buffer
-    /// is large, or when it stopped shrinking the input — when more than half of the
-    /// updates since the last check were new rows (mostly distinct rows, where hashing costs
-    /// more than it saves). The check looks at the latest updates only, so a heavy-tailed
-    /// input (word counts) whose distinct rows keep trickling in is held until the end of
-    /// the epoch, while a stream of distinct rows is passed on in slices.
-    fn should_emit_early(&mut self) -> bool {
-        let distinct = self.rows.len();
-        if distinct >= FLUSH_ROWS {
-            return true;
-        }
-        let (updates_then, distinct_then) = self.checked;
-        if self.since_emit - updates_then < PROBE_ROWS {
-            return false;
-        }
-        self.checked = (self.since_emit, distinct);
-        (distinct - distinct_then) * 2 > self.since_emit - updates_then
-    }
-
-    /// Forgets what was counted since the last emit.
-    fn emitted(&mut self) {
-        self.since_emit = 0;
-        self.checked = (0, 0);
-    }
 }
 
 fn now_ms() -> Epoch {
@@ -187,18 +111,7 @@ fn operator<'s, T: Row>(
         let rows_cap = capabilities.pop().expect("two outputs");
         let mut capabilities: Option<(Capability<Epoch>, Capability<Epoch>)> =
             Some((rows_cap, positioned_cap));
-        let mut buffer = Buffer {
-            rows: FastMap::default(),
-            since_emit: 0,
-            checked: (0, 0),
-            positioned: Vec::new(),
-            wants_positions,
-            inserted_in: HashMap::new(),
-            streaming,
-            epoch: first_epoch,
-            source: index,
-            read: 0,
-        };
+        let mut buffer = Buffer::new(wants_positions, streaming, first_epoch, index);
         let mut emitted: VecDeque<Epoch> = VecDeque::new();
         if reader.is_none() {
             capabilities = None;
@@ -232,24 +145,14 @@ fn operator<'s, T: Row>(
                             rows_cap: &Capability<Epoch>,
                             positioned_cap: &Capability<Epoch>| {
                 let epoch = buffer.epoch;
-                buffer.emitted();
                 let mut rows = rows_output.activate();
                 let mut session = rows.session(rows_cap);
-                for (row, diff) in buffer.rows.drain() {
-                    if diff != 0 {
-                        session.give((row, epoch, diff));
-                    }
-                }
+                buffer.drain_rows(|row, diff| session.give((row, epoch, diff)));
                 drop(session);
                 drop(rows);
-                if !buffer.positioned.is_empty() {
-                    consolidate(&mut buffer.positioned);
-                    let mut positioned = positioned_output.activate();
-                    let mut session = positioned.session(positioned_cap);
-                    for (row, diff) in buffer.positioned.drain(..) {
-                        session.give((row, epoch, diff));
-                    }
-                }
+                let mut positioned = positioned_output.activate();
+                let mut session = positioned.session(positioned_cap);
+                buffer.drain_positioned(|row, diff| session.give((row, epoch, diff)));
             };
 
             let finish = |buffer: &Buffer<T>| {
@@ -304,6 +207,7 @@ fn operator<'s, T: Row>(
                     source.on_epoch_closed(buffer.epoch);
                     emitted.push_back(buffer.epoch);
                     buffer.epoch = now_ms().max(buffer.epoch + 1);
+                    buffer.read_at_epoch_start = buffer.read;
                     rows_cap.downgrade(&buffer.epoch);
                     positioned_cap.downgrade(&buffer.epoch);
                 }
@@ -321,6 +225,19 @@ fn operator<'s, T: Row>(
                         return;
                     }
                     Ok(Poll::Pending) => {
+                        // An idle reader that closes its own epochs lets its empty epoch
+                        // move on with the clock, so that what waits on the time (window
+                        // settlements) does not wait for its next input.
+                        let now = now_ms();
+                        if streaming
+                            && self_committing
+                            && buffer.read == buffer.read_at_epoch_start
+                            && now > buffer.epoch
+                        {
+                            buffer.epoch = now;
+                            rows_cap.downgrade(&buffer.epoch);
+                            positioned_cap.downgrade(&buffer.epoch);
+                        }
                         let wait = if streaming {
                             (buffer.epoch.saturating_sub(now_ms())).clamp(1, 10)
                         } else {
