@@ -110,14 +110,12 @@ impl Words {
         })
     }
 
-    /// The next word and the file offset of its record, `None` at the end of the range.
-    pub fn next_word(&mut self) -> csv::Result<Option<(u64, String)>> {
+    /// The next word (borrowed from the record buffer) and the file offset of its record,
+    /// `None` at the end of the range.
+    pub fn next_word(&mut self) -> csv::Result<Option<(u64, &str)>> {
         let at = self.start + self.reader.position().byte();
         if self.reader.read_record(&mut self.record)? {
-            Ok(Some((
-                at,
-                self.record.get(0).unwrap_or_default().to_owned(),
-            )))
+            Ok(Some((at, self.record.get(0).unwrap_or_default())))
         } else {
             Ok(None)
         }
@@ -133,7 +131,7 @@ impl Iterator for Words {
     /// When a record cannot be read: the benchmark's own input is then corrupt.
     fn next(&mut self) -> Option<String> {
         self.next_word()
-            .map(|word| word.map(|(_, word)| word))
+            .map(|word| word.map(|(_, word)| word.to_owned()))
             .unwrap_or_else(|e| {
                 panic!("the word count input is corrupt ({e}): delete it to regenerate it")
             })

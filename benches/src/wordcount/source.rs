@@ -1,5 +1,6 @@
 //! A pathflow source reading the word count CSV file: every worker reads its byte range and
-//! inserts one row per record, as a file connector does.
+//! inserts one row per record, as a file connector does, lending the record's word so
+//! that only new words are copied.
 
 use std::path::PathBuf;
 
@@ -55,7 +56,7 @@ impl SourceReader<String> for WordsReader {
                 .next_word()
                 .map_err(|e| Error::connector(&self.name, format!("cannot read a record: {e}")))?;
             match word {
-                Some((offset, word)) => output.insert(word, offset),
+                Some((offset, word)) => output.insert_borrowed(word, offset),
                 None => return Ok(Poll::Finished),
             }
         }

@@ -8,7 +8,7 @@ use differential_dataflow::consolidation::consolidate;
 
 use crate::position::Position;
 use crate::schema::Row;
-use crate::source::UpdateSink;
+use crate::source::{row_hash, UpdateSink};
 use crate::table::Epoch;
 
 /// How many updates a source reads between checks of whether consolidating still pays, and
@@ -20,9 +20,6 @@ const FLUSH_ROWS: usize = 1 << 20;
 /// next check.
 const PASS_ROWS: usize = 1 << 20;
 
-/// A hash map with a fast, fixed (so deterministic) hasher.
-type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
-
 /// The updates of the epoch being read, until the source operator emits them.
 ///
 /// Updates are summed per row in a hash map, which turns ten million words into a hundred
@@ -31,7 +28,8 @@ type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 /// updates finds that nine in ten were new, and the next [`PASS_ROWS`] updates go through
 /// unhashed, in slices, before consolidation is tried again.
 pub(crate) struct Buffer<T> {
-    rows: FastMap<T, isize>,
+    /// Rows and their summed differences, by [`row_hash`].
+    rows: hashbrown::HashTable<(T, isize)>,
     /// Updates passed through unhashed.
     passed: Vec<(T, isize)>,
     /// How many more updates to pass through unhashed.
@@ -79,7 +77,36 @@ impl<T: Row> UpdateSink<T> for Buffer<T> {
             self.passed.push((row, diff));
         } else {
             self.hashed += 1;
-            *self.rows.entry(row).or_insert(0) += diff;
+            let hash = row_hash(&row);
+            match self.rows.find_mut(hash, |(held, _)| *held == row) {
+                Some((_, sum)) => *sum += diff,
+                None => {
+                    self.rows
+                        .insert_unique(hash, (row, diff), |(held, _)| row_hash(held));
+                }
+            }
+        }
+    }
+
+    fn update_borrowed(
+        &mut self,
+        hash: u64,
+        is: &dyn Fn(&T) -> bool,
+        to_owned: &dyn Fn() -> T,
+        offset: u64,
+        diff: isize,
+    ) {
+        if self.passing > 0 || self.wants_positions.get() {
+            return self.update(to_owned(), offset, diff);
+        }
+        self.read += 1;
+        self.hashed += 1;
+        match self.rows.find_mut(hash, |(held, _)| is(held)) {
+            Some((_, sum)) => *sum += diff,
+            None => {
+                self.rows
+                    .insert_unique(hash, (to_owned(), diff), |(held, _)| row_hash(held));
+            }
         }
     }
 }
@@ -93,7 +120,7 @@ impl<T: Row> Buffer<T> {
         source: u32,
     ) -> Self {
         Buffer {
-            rows: FastMap::default(),
+            rows: hashbrown::HashTable::new(),
             passed: Vec::new(),
             passing: 0,
             hashed: 0,
@@ -152,5 +179,76 @@ impl<T: Row> Buffer<T> {
         for (row, diff) in self.positioned.drain(..) {
             give(row, diff);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn buffer() -> Buffer<String> {
+        Buffer::new(Rc::new(Cell::new(false)), false, 0, 0)
+    }
+
+    fn drained(buffer: &mut Buffer<String>) -> BTreeMap<String, isize> {
+        let mut rows = BTreeMap::new();
+        buffer.drain_rows(|row, diff| *rows.entry(row).or_insert(0) += diff);
+        rows
+    }
+
+    /// Owned and borrowed updates land on the same rows, and cancelled rows are left out.
+    #[test]
+    fn owned_and_borrowed_updates_sum_per_row() {
+        let mut buffer = buffer();
+        let words = ["sea", "sky", "sea", "sun", "sky", "sea"];
+        for (offset, word) in words.iter().enumerate() {
+            if offset % 2 == 0 {
+                buffer.update(word.to_string(), offset as u64, 1);
+            } else {
+                buffer.update_borrowed(
+                    row_hash(*word),
+                    &|held: &String| held == word,
+                    &|| word.to_string(),
+                    offset as u64,
+                    1,
+                );
+            }
+        }
+        buffer.update("sun".to_string(), 9, -1);
+        let expected = BTreeMap::from([("sea".to_string(), 3), ("sky".to_string(), 2)]);
+        assert_eq!(drained(&mut buffer), expected);
+        assert_eq!(buffer.read, 7);
+        assert!(drained(&mut buffer).is_empty());
+    }
+
+    /// Distinct rows stop being hashed after one probe and go out in slices; repeated rows
+    /// stay consolidated until the end.
+    #[test]
+    fn distinct_rows_pass_through_and_repeated_rows_stay() {
+        let mut buffer = buffer();
+        let mut early = 0;
+        let mut emitted = 0;
+        for i in 0..(3 * PROBE_ROWS) {
+            buffer.update(format!("event-{i}"), i as u64, 1);
+            if buffer.should_emit_early() {
+                early += 1;
+                emitted += drained(&mut buffer).len();
+            }
+        }
+        emitted += drained(&mut buffer).len();
+        assert_eq!(emitted, 3 * PROBE_ROWS);
+        assert_eq!(early, 3, "one probe, then slices of PROBE_ROWS");
+        assert!(buffer.passing > 0, "still passing distinct rows through");
+
+        let mut buffer = super::tests::buffer();
+        for i in 0..(3 * PROBE_ROWS) {
+            buffer.update(format!("word-{}", i % 1000), i as u64, 1);
+            assert!(!buffer.should_emit_early(), "1,000 words consolidate");
+        }
+        let rows = drained(&mut buffer);
+        assert_eq!(rows.len(), 1000);
+        assert_eq!(rows.values().sum::<isize>(), 3 * PROBE_ROWS as isize);
     }
 }
