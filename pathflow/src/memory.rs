@@ -271,6 +271,9 @@ impl<T: Row> SourceReader<T> for LiveReader<T> {
 }
 
 /// The final table of a batch run, gathered across workers: `(handle, sink)`.
+///
+/// The rows are gathered on worker 0 of process 0; in a cluster, only that process's handle
+/// fills (the others stay empty).
 pub fn snapshot<T: Row>() -> (SnapshotHandle<T>, SnapshotSink<T>) {
     let shared = Arc::new(Mutex::new(BTreeMap::new()));
     (
@@ -282,6 +285,8 @@ pub fn snapshot<T: Row>() -> (SnapshotHandle<T>, SnapshotSink<T>) {
 }
 
 /// A table's contents as of the last completed epoch, in either mode: `(handle, sink)`.
+///
+/// Like [`snapshot`], gathered on worker 0 of process 0.
 pub fn view<T: Row>() -> (SnapshotHandle<T>, ViewSink<T>) {
     let shared = Arc::new(Mutex::new(BTreeMap::new()));
     (
