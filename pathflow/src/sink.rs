@@ -54,7 +54,18 @@ pub trait SinkWriter<T>: 'static {
     /// In a batch run this is called once, at epoch 0, with the final table.
     fn write_epoch(&mut self, epoch: Epoch, updates: &[(T, isize)]) -> Result<()>;
 
-    /// Called when the table is complete: flush and close.
+    /// The earliest epoch written but not yet durable, for a writer that lets its writes
+    /// complete in the background (a message queue awaiting acknowledgements); `None` when
+    /// every write is durable. The runner calls it after each activation and, while it is
+    /// `Some`, again about every millisecond; sources commit an epoch only once no sink
+    /// reports it or an earlier one here. The default, for writers whose `write_epoch` is
+    /// durable on return, is `None`.
+    fn pending(&mut self) -> Result<Option<Epoch>> {
+        Ok(None)
+    }
+
+    /// Called when the table is complete: flush (everything, pending writes included) and
+    /// close.
     fn finish(&mut self) -> Result<()> {
         Ok(())
     }

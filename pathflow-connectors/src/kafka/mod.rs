@@ -6,12 +6,13 @@
 //!   Debezium change events. Rows of a schema with a primary key are upserted by key; a
 //!   tombstone (null payload) deletes its key.
 //! - [`sink`]: one message per change, with `time` and `diff`, keyed by the primary key,
-//!   flushed every epoch and retried until delivered.
+//!   sent without blocking the worker; an epoch counts as written once the brokers have
+//!   acknowledged all of its messages, and a refused message is sent again until delivered.
 //!
 //! Any librdkafka property can be passed with [`KafkaConfig::set`] (`security.protocol`,
 //! `sasl.*`, `ssl.*`, …); the values of secret-looking properties never appear in errors.
 //!
-//! Offsets are committed under `group.id` once an epoch's outputs are flushed, for monitoring
+//! Offsets are committed under `group.id` once an epoch's outputs are acknowledged, for monitoring
 //! tools. A restarted job re-reads from the configured [`Start`]; resuming state after a
 //! restart comes with persistence.
 

@@ -54,7 +54,7 @@ impl<T: Schema> KafkaSource<T> {
         let name = format!("kafka:{}", self.config.topics.join(","));
         // A broker may hold a fetch until its maximum wait even when data is there: keep the
         // wait short so latency stays low (override with `fetch.wait.max.ms`).
-        let mut client = self.config.client_config(&[("fetch.wait.max.ms", "10")]);
+        let mut client = self.config.client_config(&[("fetch.wait.max.ms", "5")]);
         client
             .set("group.id", &self.config.group_id)
             .set("enable.auto.commit", "false")

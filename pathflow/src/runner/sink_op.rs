@@ -1,11 +1,19 @@
 //! The sink operator: gathers each epoch's updates and hands them to a writer once complete.
+//!
+//! The operator holds a capability on an (empty) output at the earliest epoch its writer
+//! has not made durable yet; `WorkerContext::written` probes that output, so an epoch counts
+//! as written, for the sources' commits and back-pressure, only once every sink on every
+//! worker has made it durable.
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
+use std::time::Duration;
 
 use differential_dataflow::consolidation::consolidate;
-use timely::dataflow::channels::pact::{Exchange, Pipeline};
+use timely::container::CapacityContainerBuilder;
+use timely::dataflow::channels::pact::{Exchange, ParallelizationContract, Pipeline};
 use timely::dataflow::operators::generic::Operator;
+use timely::dataflow::operators::probe::Handle as ProbeHandle;
 use timely::dataflow::operators::Probe;
 use timely::progress::frontier::MutableAntichain;
 
@@ -14,6 +22,9 @@ use crate::runner::WorkerContext;
 use crate::schema::Row;
 use crate::sink::{Placement, Sink, SinkContext, SinkWriter};
 use crate::table::{Collection, Epoch};
+
+/// How often a writer with pending writes is asked about them.
+const PENDING_POLL: Duration = Duration::from_millis(1);
 
 /// Writes `rows` to `sink`: one worker or all, per the sink's placement.
 pub(crate) fn write<'s, M: Mode, T: Row, S: Sink<M, T>>(
@@ -40,8 +51,8 @@ pub(crate) fn write<'s, M: Mode, T: Row, S: Sink<M, T>>(
         } else {
             None
         };
-    let stream = rows.inner.probe_with(&context.written);
-    let mut state = SinkState {
+    let written = context.written.clone();
+    let state = SinkState {
         context,
         writer,
         name,
@@ -50,19 +61,53 @@ pub(crate) fn write<'s, M: Mode, T: Row, S: Sink<M, T>>(
         written: 0,
     };
     match placement {
-        Placement::OneWorker => stream.sink(
+        Placement::OneWorker => operator(
+            rows,
             Exchange::new(|_: &(T, Epoch, isize)| 0u64),
-            "Sink",
-            move |(input, frontier)| {
-                input.for_each(|_, data| state.receive(data));
-                state.write_complete(frontier);
-            },
+            state,
+            &written,
         ),
-        Placement::EveryWorker => stream.sink(Pipeline, "Sink", move |(input, frontier)| {
-            input.for_each(|_, data| state.receive(data));
-            state.write_complete(frontier);
-        }),
+        Placement::EveryWorker => operator(rows, Pipeline, state, &written),
     }
+}
+
+/// The sink operator over `rows` exchanged by `pact`, its durable frontier probed by `written`.
+fn operator<'s, T: Row, P>(
+    rows: Collection<'s, T>,
+    pact: P,
+    mut state: SinkState<T>,
+    written: &ProbeHandle<Epoch>,
+) where
+    P: ParallelizationContract<Epoch, Vec<(T, Epoch, isize)>>,
+{
+    let scope = rows.inner.scope();
+    rows.inner
+        .unary_frontier::<CapacityContainerBuilder<Vec<()>>, _, _, _>(
+            pact,
+            "Sink",
+            move |capability, info| {
+                let activator = scope.activator_for(info.address);
+                let mut held = Some(capability);
+                move |(input, frontier), _output| {
+                    input.for_each(|_, data| state.receive(data));
+                    state.write_complete(frontier);
+                    let pending = state.pending();
+                    // Hold the earliest epoch not yet durable, or else the input's frontier.
+                    let hold = pending
+                        .into_iter()
+                        .chain(frontier.frontier().iter().copied())
+                        .min();
+                    match (hold, held.as_mut()) {
+                        (Some(epoch), Some(capability)) => capability.downgrade(&epoch),
+                        _ => held = None,
+                    }
+                    if pending.is_some() {
+                        activator.activate_after(PENDING_POLL);
+                    }
+                }
+            },
+        )
+        .probe_with(written);
 }
 
 struct SinkState<T> {
@@ -78,6 +123,22 @@ impl<T: Row> SinkState<T> {
     fn receive(&mut self, data: &mut Vec<(T, Epoch, isize)>) {
         for (row, time, diff) in data.drain(..) {
             self.pending.entry(time).or_default().push((row, diff));
+        }
+    }
+
+    /// The earliest epoch the writer has not made durable yet; fails the run on an error.
+    fn pending(&mut self) -> Option<Epoch> {
+        if self.finished {
+            return None;
+        }
+        match self.writer.as_mut().map(|writer| writer.pending()) {
+            Some(Ok(pending)) => pending,
+            Some(Err(error)) => {
+                self.context.shared.fail(error);
+                self.finished = true;
+                None
+            }
+            None => None,
         }
     }
 
