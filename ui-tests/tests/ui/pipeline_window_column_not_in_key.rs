@@ -1,22 +1,6 @@
 use pathflow::prelude::*;
+use pathflow_ui_tests::{Event, KeyWindow};
 
-#[derive(Schema, Clone, Debug)]
-pub struct Event {
-    key: String,
-    value: f64,
-    #[pathflow(event_time)]
-    at: Timestamp,
-}
-
-#[derive(Schema, Clone, Debug)]
-pub struct KeyWindow {
-    key: String,
-    window_start: Timestamp,
-    count: u64,
-}
-
-pipeline! {
-    pub fn windows(events: Table<Event>, size: Duration) -> Table<KeyWindow> {
         events
             .windowby(at, tumbling(size))
             .reduce(KeyWindow { key, window_start, count: count() })
