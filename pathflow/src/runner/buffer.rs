@@ -19,6 +19,8 @@ const FLUSH_ROWS: usize = 1 << 20;
 /// How many updates pass unhashed after a check found consolidating useless, before the
 /// next check.
 const PASS_ROWS: usize = 1 << 20;
+/// How many unhashed updates go out together, as one container.
+const PASS_SLICE: usize = 1 << 13;
 
 /// The updates of the epoch being read, until the source operator emits them.
 ///
@@ -26,12 +28,13 @@ const PASS_ROWS: usize = 1 << 20;
 /// thousand counted rows before the dataflow sees them. When the rows are mostly distinct
 /// (events with ids), hashing costs more than it saves: a check every [`PROBE_ROWS`]
 /// updates finds that nine in ten were new, and the next [`PASS_ROWS`] updates go through
-/// unhashed, in slices, before consolidation is tried again.
+/// unhashed, in containers of [`PASS_SLICE`] handed to the output whole, before
+/// consolidation is tried again.
 pub(crate) struct Buffer<T> {
     /// Rows and their summed differences, by [`row_hash`].
     rows: hashbrown::HashTable<(T, isize)>,
-    /// Updates passed through unhashed.
-    passed: Vec<(T, isize)>,
+    /// Updates passed through unhashed, at the epoch being read.
+    passed: Vec<(T, Epoch, isize)>,
     /// How many more updates to pass through unhashed.
     passing: usize,
     /// Updates hashed since the map was last emitted.
@@ -74,7 +77,7 @@ impl<T: Row> UpdateSink<T> for Buffer<T> {
         }
         if self.passing > 0 {
             self.passing -= 1;
-            self.passed.push((row, diff));
+            self.passed.push((row, self.epoch, diff));
         } else {
             self.hashed += 1;
             let hash = row_hash(&row);
@@ -136,13 +139,13 @@ impl<T: Row> Buffer<T> {
         }
     }
 
-    /// Whether to emit the epoch's rows so far early (at the same epoch): when a slice of
-    /// unhashed updates is full, when the map is large, or when it does not shrink the
+    /// Whether to emit the epoch's rows so far early (at the same epoch): when a container
+    /// of unhashed updates is full, when the map is large, or when it does not shrink the
     /// input — nine in ten of the updates since the last check were new rows. The check
     /// looks at the latest updates only, so an input whose distinct rows keep trickling in
     /// (word counts) is held until the end of the epoch or [`FLUSH_ROWS`].
     pub(crate) fn should_emit_early(&mut self) -> bool {
-        if self.passed.len() >= PROBE_ROWS {
+        if self.passed.len() >= PASS_SLICE {
             return true;
         }
         let distinct = self.rows.len();
@@ -162,15 +165,21 @@ impl<T: Row> Buffer<T> {
         useless
     }
 
-    /// Hands over the buffered rows with their summed differences (zeros left out).
+    /// Hands over the hashed rows with their summed differences (zeros left out).
     pub(crate) fn drain_rows(&mut self, mut give: impl FnMut(T, isize)) {
         self.hashed = 0;
         self.checked = (0, 0);
-        for (row, diff) in self.rows.drain().chain(self.passed.drain(..)) {
+        for (row, diff) in self.rows.drain() {
             if diff != 0 {
                 give(row, diff);
             }
         }
+    }
+
+    /// The updates passed through unhashed, as `(row, epoch, diff)`: a container to hand to
+    /// the output whole (it leaves the container empty).
+    pub(crate) fn passed(&mut self) -> &mut Vec<(T, Epoch, isize)> {
+        &mut self.passed
     }
 
     /// Hands over the buffered rows with their positions, consolidated.
@@ -195,6 +204,11 @@ mod tests {
     fn drained(buffer: &mut Buffer<String>) -> BTreeMap<String, isize> {
         let mut rows = BTreeMap::new();
         buffer.drain_rows(|row, diff| *rows.entry(row).or_insert(0) += diff);
+        let reading = buffer.epoch;
+        for (row, epoch, diff) in buffer.passed().drain(..) {
+            assert_eq!(epoch, reading);
+            *rows.entry(row).or_insert(0) += diff;
+        }
         rows
     }
 
@@ -223,8 +237,8 @@ mod tests {
         assert!(drained(&mut buffer).is_empty());
     }
 
-    /// Distinct rows stop being hashed after one probe and go out in slices; repeated rows
-    /// stay consolidated until the end.
+    /// Distinct rows stop being hashed after one probe and go out in containers; repeated
+    /// rows stay consolidated until the end.
     #[test]
     fn distinct_rows_pass_through_and_repeated_rows_stay() {
         let mut buffer = buffer();
@@ -239,7 +253,11 @@ mod tests {
         }
         emitted += drained(&mut buffer).len();
         assert_eq!(emitted, 3 * PROBE_ROWS);
-        assert_eq!(early, 3, "one probe, then slices of PROBE_ROWS");
+        assert_eq!(
+            early,
+            1 + 2 * PROBE_ROWS / PASS_SLICE,
+            "one probe, then containers of PASS_SLICE"
+        );
         assert!(buffer.passing > 0, "still passing distinct rows through");
 
         let mut buffer = super::tests::buffer();
