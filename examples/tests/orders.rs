@@ -3,16 +3,13 @@
 
 mod support;
 
-use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use pathflow::prelude::*;
 use pathflow::ErrorPolicy;
 use pathflow_examples::orders;
-use support::{
-    append, drop_file, error_log, naive_totals, replay, snapshot_lines, wait_until, PATIENCE,
-};
+use support::{error_log, naive_totals, replay, snapshot_lines, wait_until, Written, PATIENCE};
 
 fn args(list: &[&dyn AsRef<std::ffi::OsStr>]) -> Vec<OsString> {
     std::iter::once(OsString::from("orders"))
@@ -41,32 +38,6 @@ fn the_bundled_sample_gives_each_customers_revenue() {
     );
 }
 
-/// What the test wrote, per file; files are read in name order.
-#[derive(Default)]
-struct Written(BTreeMap<PathBuf, String>);
-
-impl Written {
-    fn expected(&self) -> Vec<String> {
-        naive_totals(self.0.values())
-    }
-    fn create(&mut self, path: &Path, text: &str) {
-        drop_file(path, text);
-        self.0.insert(path.to_owned(), text.to_owned());
-    }
-    fn append(&mut self, path: &Path, text: &str) {
-        append(path, text);
-        self.0.get_mut(path).unwrap().push_str(text);
-    }
-    fn rewrite(&mut self, path: &Path, text: &str) {
-        std::fs::write(path, text).unwrap();
-        self.0.insert(path.to_owned(), text.to_owned());
-    }
-    fn delete(&mut self, path: &Path) {
-        std::fs::remove_file(path).unwrap();
-        self.0.remove(path);
-    }
-}
-
 const HEADER: &str = "id,customer,amount,at\n";
 
 #[test]
@@ -91,7 +62,9 @@ fn streaming_over_files_changing_one_at_a_time_ends_where_batch_does() {
     let (run_input, run_changes) = (input.clone(), changes.clone());
     let run = std::thread::spawn(move || orders::streaming(&run_input, &run_changes, runner));
     let caught_up = |what: &str, written: &Written| {
-        wait_until(what, PATIENCE, || replay(&changes) == written.expected());
+        wait_until(what, PATIENCE, || {
+            replay(&changes) == naive_totals(written.files())
+        });
     };
     caught_up("the first file", &written);
     written.create(
@@ -128,8 +101,8 @@ fn streaming_over_files_changing_one_at_a_time_ends_where_batch_does() {
 
     let snapshot = dir.path().join("totals.csv");
     orders::batch(&input, &snapshot, Runner::batch()).unwrap();
-    assert_eq!(snapshot_lines(&snapshot), written.expected());
-    assert_eq!(replay(&changes), written.expected());
+    assert_eq!(snapshot_lines(&snapshot), naive_totals(written.files()));
+    assert_eq!(replay(&changes), naive_totals(written.files()));
 }
 
 /// Orders with every kind of bad row, and where each must be reported.

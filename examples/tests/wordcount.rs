@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use pathflow::prelude::*;
 use pathflow_examples::wordcount;
 use support::{
-    append, drop_file, error_log, naive_word_counts, replay, snapshot_lines, wait_until, PATIENCE,
+    error_log, naive_word_counts, replay, snapshot_lines, wait_until, Written, PATIENCE,
 };
 
 fn args(list: &[&dyn AsRef<std::ffi::OsStr>]) -> Vec<OsString> {
@@ -73,32 +73,6 @@ fn batch_over_a_directory_writes_every_word_with_its_count() {
     );
 }
 
-/// What the test wrote, per file.
-#[derive(Default)]
-struct Written(BTreeMap<PathBuf, String>);
-
-impl Written {
-    fn expected(&self) -> Vec<String> {
-        naive_word_counts(self.0.values())
-    }
-    fn create(&mut self, path: &Path, text: &str) {
-        drop_file(path, text);
-        self.0.insert(path.to_owned(), text.to_owned());
-    }
-    fn append(&mut self, path: &Path, text: &str) {
-        append(path, text);
-        self.0.get_mut(path).unwrap().push_str(text);
-    }
-    fn rewrite(&mut self, path: &Path, text: &str) {
-        std::fs::write(path, text).unwrap();
-        self.0.insert(path.to_owned(), text.to_owned());
-    }
-    fn delete(&mut self, path: &Path) {
-        std::fs::remove_file(path).unwrap();
-        self.0.remove(path);
-    }
-}
-
 #[test]
 fn streaming_over_files_changing_one_at_a_time_ends_where_batch_does() {
     let dir = tempfile::tempdir().unwrap();
@@ -122,7 +96,9 @@ fn streaming_over_files_changing_one_at_a_time_ends_where_batch_does() {
     let (run_input, run_changes) = (input.clone(), changes.clone());
     let run = std::thread::spawn(move || wordcount::streaming(&run_input, &run_changes, runner));
     let caught_up = |what: &str, written: &Written| {
-        wait_until(what, PATIENCE, || replay(&changes) == written.expected());
+        wait_until(what, PATIENCE, || {
+            replay(&changes) == naive_word_counts(written.files())
+        });
     };
     caught_up("the first file", &written);
     written.create(&b, "word\nishmael\ncall\n");
@@ -143,8 +119,11 @@ fn streaming_over_files_changing_one_at_a_time_ends_where_batch_does() {
 
     let snapshot = dir.path().join("counts.csv");
     wordcount::batch(&input, &snapshot, Runner::batch()).unwrap();
-    assert_eq!(snapshot_lines(&snapshot), written.expected());
-    assert_eq!(replay(&changes), written.expected());
+    assert_eq!(
+        snapshot_lines(&snapshot),
+        naive_word_counts(written.files())
+    );
+    assert_eq!(replay(&changes), naive_word_counts(written.files()));
 }
 
 fn malformed(dir: &Path) -> (PathBuf, Vec<(String, &'static str)>) {

@@ -83,6 +83,41 @@ pub fn drop_file(path: &Path, text: &str) {
     std::fs::rename(&temporary, path).expect("rename it into place");
 }
 
+/// What a test wrote into a followed directory, per file, in name order: the input a
+/// naive reference reads to know what the run should end with.
+#[derive(Default)]
+pub struct Written(BTreeMap<PathBuf, String>);
+
+impl Written {
+    /// The texts of the files there now, in name order.
+    pub fn files(&self) -> impl Iterator<Item = &String> {
+        self.0.values()
+    }
+    /// Drops a new file `path` holding `text`.
+    pub fn create(&mut self, path: &Path, text: &str) {
+        drop_file(path, text);
+        self.0.insert(path.to_owned(), text.to_owned());
+    }
+    /// Appends `text` to `path`.
+    pub fn append(&mut self, path: &Path, text: &str) {
+        append(path, text);
+        self.0
+            .get_mut(path)
+            .expect("a file written before")
+            .push_str(text);
+    }
+    /// Replaces the contents of `path` with `text`.
+    pub fn rewrite(&mut self, path: &Path, text: &str) {
+        std::fs::write(path, text).expect("rewrite");
+        self.0.insert(path.to_owned(), text.to_owned());
+    }
+    /// Deletes `path`.
+    pub fn delete(&mut self, path: &Path) {
+        std::fs::remove_file(path).expect("delete");
+        self.0.remove(path);
+    }
+}
+
 /// Appends `text` to `path`.
 pub fn append(path: &Path, text: &str) {
     use std::io::Write;
