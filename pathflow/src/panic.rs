@@ -21,12 +21,34 @@ pub(crate) fn guarded<T: Debug + ?Sized, R>(
 ) -> R {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(value) => value,
-        Err(payload) => resume_unwind(Box::new(UserPanic {
-            operator,
-            message: panic_message(payload.as_ref()),
-            row: Some(truncate(format!("{row:?}"), 500)),
-        })),
+        Err(payload) => reraise(operator, row, payload),
     }
+}
+
+/// Calls `f`, which works through a container of rows and keeps `at` on the index of the
+/// row it is at; if it panics, returns that index and the panic, for [`reraise`] with the
+/// row. One guard for a whole container costs less than one per row, and lets the row's
+/// function be inlined.
+#[inline]
+pub(crate) fn guarded_rows<R>(
+    f: impl FnOnce(&mut usize) -> R,
+) -> Result<R, (usize, Box<dyn Any + Send>)> {
+    let mut at = 0;
+    catch_unwind(AssertUnwindSafe(|| f(&mut at))).map_err(|payload| (at, payload))
+}
+
+/// Re-panics with a [`UserPanic`] for a panic of `operator`'s function on `row`.
+#[cold]
+pub(crate) fn reraise<T: Debug + ?Sized>(
+    operator: &'static str,
+    row: &T,
+    payload: Box<dyn Any + Send>,
+) -> ! {
+    resume_unwind(Box::new(UserPanic {
+        operator,
+        message: panic_message(payload.as_ref()),
+        row: Some(truncate(format!("{row:?}"), 500)),
+    }))
 }
 
 /// The text of a panic payload.

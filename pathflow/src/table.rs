@@ -7,6 +7,7 @@ use differential_dataflow::VecCollection;
 use timely::dataflow::Scope;
 
 use crate::mode::Mode;
+use crate::ops::row_wise::{filter_rows, row_wise};
 use crate::panic::guarded;
 use crate::position::Position;
 use crate::schema::Row;
@@ -111,7 +112,9 @@ impl<'s, T: Row, M: Mode> Table<'s, T, M> {
                 build().map(move |(row, position)| (guarded("map", &row, || g(&row)), position))
             })
         });
-        let rows = self.rows.map(move |row| guarded("map", &row, || f(&row)));
+        let rows = row_wise(self.rows, "map", move |row, epoch, diff, out| {
+            out.push((f(row), epoch, diff));
+        });
         Table::new(rows, positions)
     }
 
@@ -130,9 +133,7 @@ impl<'s, T: Row, M: Mode> Table<'s, T, M> {
                 build().filter(move |(row, _)| guarded("filter", row, || g(row)))
             })
         });
-        let rows = self
-            .rows
-            .filter(move |row| guarded("filter", row, || f(row)));
+        let rows = filter_rows(self.rows, "filter", move |row| f(row));
         Table::new(rows, positions)
     }
 
@@ -154,9 +155,8 @@ impl<'s, T: Row, M: Mode> Table<'s, T, M> {
                 })
             })
         });
-        let rows = self.rows.flat_map(move |row| {
-            let out: Vec<U> = guarded("flat_map", &row, || f(&row).into_iter().collect());
-            out
+        let rows = row_wise(self.rows, "flat_map", move |row, epoch, diff, out| {
+            out.extend(f(row).into_iter().map(|u| (u, epoch, diff)));
         });
         Table::new(rows, positions)
     }

@@ -4,11 +4,11 @@ use std::marker::PhantomData;
 use std::rc::Rc;
 
 use differential_dataflow::difference::{Abelian, IsZero, Monoid, Semigroup};
-use differential_dataflow::operators::CountTotal;
 use serde::{Deserialize, Serialize};
 
 use crate::mode::Mode;
 use crate::ops::combine::lift_and_combine;
+use crate::ops::totals;
 use crate::order::{Total, Value};
 use crate::panic::guarded;
 use crate::position::Position;
@@ -115,15 +115,12 @@ impl<'s, T: Row, K: Value, M: Mode> GroupBy<'s, T, K, M> {
             })
         };
         let rows = if R::ACCUMULABLE {
-            // One key per group: read its accumulated difference once per epoch, with no
-            // history replay and no output arrangement (differential's `count_total`).
-            lifted
-                .count_total_core::<isize>()
-                .map(move |((key, value), diff)| {
-                    let aggregate =
-                        reducer.finish(&diff.acc, std::iter::once((&value, diff.count)));
-                    guarded("reduce", &key.0, || build(&key.0, aggregate))
-                })
+            // One key per group: its running total, kept in a hash map, changes once per
+            // epoch, with no history replay and no arrangement.
+            totals::count_total(lifted).map(move |((key, value), diff)| {
+                let aggregate = reducer.finish(&diff.acc, std::iter::once((&value, diff.count)));
+                guarded("reduce", &key.0, || build(&key.0, aggregate))
+            })
         } else {
             lifted
                 .reduce_named(

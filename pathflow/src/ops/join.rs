@@ -3,6 +3,7 @@
 use std::rc::Rc;
 
 use crate::mode::Mode;
+use crate::ops::totals::distinct_total;
 use crate::order::{Total, Value};
 use crate::panic::guarded;
 use crate::schema::Row;
@@ -49,7 +50,7 @@ impl<'s, T: Row, U: Row, K: Value, M: Mode> Join<'s, T, U, K, M> {
     pub fn left<O: Row>(self, f: impl Fn(&T, Option<&U>) -> O + 'static) -> Table<'s, O, M> {
         let f = Rc::new(f);
         let g = Rc::clone(&f);
-        let right_keys = self.right.clone().map(|(key, _)| key).distinct();
+        let right_keys = distinct_total(self.right.clone().map(|(key, _)| key));
         let matched = self.left.clone().join_map(self.right, move |_key, l, r| {
             guarded("join", &(l, r), || g(l, Some(r)))
         });
@@ -64,7 +65,7 @@ impl<'s, T: Row, U: Row, K: Value, M: Mode> Join<'s, T, U, K, M> {
     pub fn right<O: Row>(self, f: impl Fn(Option<&T>, &U) -> O + 'static) -> Table<'s, O, M> {
         let f = Rc::new(f);
         let g = Rc::clone(&f);
-        let left_keys = self.left.clone().map(|(key, _)| key).distinct();
+        let left_keys = distinct_total(self.left.clone().map(|(key, _)| key));
         let matched = self.left.join_map(self.right.clone(), move |_key, l, r| {
             guarded("join", &(l, r), || g(Some(l), r))
         });
@@ -82,8 +83,8 @@ impl<'s, T: Row, U: Row, K: Value, M: Mode> Join<'s, T, U, K, M> {
     ) -> Table<'s, O, M> {
         let f = Rc::new(f);
         let (g, h) = (Rc::clone(&f), Rc::clone(&f));
-        let left_keys = self.left.clone().map(|(key, _)| key).distinct();
-        let right_keys = self.right.clone().map(|(key, _)| key).distinct();
+        let left_keys = distinct_total(self.left.clone().map(|(key, _)| key));
+        let right_keys = distinct_total(self.right.clone().map(|(key, _)| key));
         let matched = self
             .left
             .clone()

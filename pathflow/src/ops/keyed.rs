@@ -2,6 +2,7 @@
 //! `intersect`.
 
 use crate::mode::Mode;
+use crate::ops::totals::distinct_total;
 use crate::order::{Total, Value};
 use crate::panic::guarded;
 use crate::position::Position;
@@ -11,7 +12,7 @@ use crate::table::{Collection, Table};
 impl<'s, T: Row, M: Mode> Table<'s, T, M> {
     /// Each distinct row once.
     pub fn distinct(self) -> Self {
-        Table::<T, M>::derived(self.rows.distinct())
+        Table::<T, M>::derived(distinct_total(self.rows))
     }
 
     /// Per key, the row accepted last: rows are offered in input-position order, and a row
@@ -84,7 +85,7 @@ impl<'s, T: Schema, M: Mode> Table<'s, T, M> {
 
     /// This table's rows, with rows of `other` replacing those of the same primary key.
     pub fn update_rows(self, other: Self) -> Self {
-        let other_keys = keys(&other.rows).distinct();
+        let other_keys = distinct_total(keys(&other.rows));
         let kept = self
             .rows
             .map(|row| (row.primary_key(), row))
@@ -95,7 +96,7 @@ impl<'s, T: Schema, M: Mode> Table<'s, T, M> {
 
     /// The rows whose primary key does not occur in `other`.
     pub fn difference<U: Schema<Key = T::Key>>(self, other: Table<'s, U, M>) -> Self {
-        let other_keys = keys(&other.rows).distinct();
+        let other_keys = distinct_total(keys(&other.rows));
         let rows = self
             .rows
             .map(|row| (row.primary_key(), row))
@@ -106,7 +107,7 @@ impl<'s, T: Schema, M: Mode> Table<'s, T, M> {
 
     /// The rows whose primary key occurs in `other`.
     pub fn intersect<U: Schema<Key = T::Key>>(self, other: Table<'s, U, M>) -> Self {
-        let other_keys = keys(&other.rows).distinct();
+        let other_keys = distinct_total(keys(&other.rows));
         let rows = self
             .rows
             .map(|row| (row.primary_key(), row))

@@ -4,6 +4,7 @@ use std::marker::PhantomData;
 use std::rc::Rc;
 
 use crate::mode::Mode;
+use crate::ops::totals::distinct_total;
 use crate::order::{Total, Value};
 use crate::panic::guarded;
 use crate::schema::Row;
@@ -221,8 +222,7 @@ fn sessions_of<'s, K: Value>(
     times: Collection<'s, (Total<K>, Timestamp)>,
     gap: crate::time::Duration,
 ) -> Collection<'s, SessionOf<K>> {
-    times
-        .distinct()
+    distinct_total(times)
         .reduce_named(
             "WindowJoinSessions",
             move |_key, times: &[(&Timestamp, isize)], output| {
