@@ -25,6 +25,7 @@
 
 #![warn(missing_docs)]
 
+mod consolidation;
 mod error;
 pub mod errors;
 pub mod exact;

@@ -10,6 +10,8 @@ use timely::dataflow::operators::generic::Operator;
 
 use timely::dataflow::operators::Capability;
 
+use crate::consolidation::{Consolidation, Step};
+use crate::source::row_hash;
 use crate::table::{Collection, Epoch};
 
 /// The sums of one epoch's updates, by data, with a fast fixed hasher.
@@ -19,7 +21,9 @@ type Sums<D, R> = HashMap<D, R, foldhash::fast::FixedState>;
 /// equal data per epoch on this worker, emitting each epoch's sums once it is complete.
 ///
 /// Aggregations combine here, so the exchange carries one update per distinct key and
-/// worker per epoch rather than one per input row.
+/// worker per epoch rather than one per input row. Where the lifted data are mostly
+/// distinct (a `max` over prices per auction), summing them would only cost: [`Consolidation`]
+/// notices, and such updates go on as they are, right away.
 pub(crate) fn lift_and_combine<'s, T, D, R, F>(
     input: Collection<'s, T>,
     name: &str,
@@ -38,19 +42,51 @@ where
             name,
             move |_capability, _info| {
                 let mut pending: BTreeMap<Epoch, (Capability<Epoch>, Sums<D, R>)> = BTreeMap::new();
+                let mut consolidation = Consolidation::default();
+                let mut passed: Vec<(D, Epoch, R)> = Vec::new();
+                let mut to_sum: Vec<(D, R)> = Vec::new();
                 move |(input, frontier), output| {
                     input.for_each(|capability, data| {
-                        for (row, time, diff) in data.drain(..) {
-                            let entry = pending.entry(time).or_insert_with(|| {
-                                (capability.delayed(&time, 0), HashMap::default())
-                            });
-                            let (key, value) = lift(&row, diff);
-                            match entry.1.get_mut(&key) {
-                                Some(sum) => sum.plus_equals(&value),
-                                None => {
-                                    entry.1.insert(key, value);
+                        let mut updates = data.drain(..).peekable();
+                        while let Some((row, time, diff)) = updates.next() {
+                            // The run of updates at `time`: what passes goes out now, what is
+                            // summed goes into the epoch's map, looked up once per run.
+                            let run = std::iter::once((row, time, diff)).chain(std::iter::from_fn(
+                                || updates.next_if(|(_, t, _)| *t == time),
+                            ));
+                            for (row, _, diff) in run {
+                                let (key, value) = lift(&row, diff);
+                                match consolidation.step() {
+                                    Step::Pass => passed.push((key, time, value)),
+                                    Step::Sample => {
+                                        consolidation.sampled(row_hash(&key));
+                                        passed.push((key, time, value));
+                                    }
+                                    Step::Sum => to_sum.push((key, value)),
                                 }
                             }
+                            if to_sum.is_empty() {
+                                continue;
+                            }
+                            let (_, sums) = pending.entry(time).or_insert_with(|| {
+                                (capability.delayed(&time, 0), HashMap::default())
+                            });
+                            for (key, value) in to_sum.drain(..) {
+                                let new = match sums.get_mut(&key) {
+                                    Some(sum) => {
+                                        sum.plus_equals(&value);
+                                        false
+                                    }
+                                    None => {
+                                        sums.insert(key, value);
+                                        true
+                                    }
+                                };
+                                consolidation.summed(new);
+                            }
+                        }
+                        if !passed.is_empty() {
+                            output.session(&capability).give_container(&mut passed);
                         }
                     });
                     while let Some((&time, _)) = pending.first_key_value() {

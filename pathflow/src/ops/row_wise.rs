@@ -31,6 +31,8 @@ where
                 let mut produced: Vec<(U, Epoch, Diff)> = Vec::new();
                 move |input, output| {
                     input.for_each(|time, data| {
+                        // At least one output per input row: no growing one push at a time.
+                        produced.reserve(data.len());
                         let ran = guarded_rows(|at| {
                             for (index, (row, epoch, diff)) in data.iter().enumerate() {
                                 *at = index;

@@ -25,6 +25,14 @@ use timely::dataflow::operators::Capability;
 use crate::source::row_hash;
 use crate::table::{Collection, Diff, Epoch};
 
+/// The hasher of a worker's totals: seeded apart from [`row_hash`], which picks the worker,
+/// so that the keys one worker holds do not share the bits its table indexes by.
+type TotalsHasher = foldhash::fast::FixedState;
+
+fn totals_hasher() -> TotalsHasher {
+    foldhash::fast::FixedState::with_seed(0x9e37_79b9_7f4a_7c15)
+}
+
 /// What a key's change of total emits: its key, the total before the epoch and after it
 /// (`None` for zero), and the session to give `(row, diff)` to.
 pub(crate) trait OnChange<D, R, O>:
@@ -55,21 +63,21 @@ where
             pact,
             name,
             move |_capability, _info| {
-                let mut totals: HashMap<D, R, foldhash::fast::FixedState> = HashMap::default();
+                let mut totals: HashMap<D, R, TotalsHasher> = HashMap::with_hasher(totals_hasher());
                 let mut pending: BTreeMap<Epoch, (Capability<Epoch>, Vec<(D, R)>)> =
                     BTreeMap::new();
                 move |(input, frontier), output| {
                     input.for_each(|capability, data| {
-                        let mut current: Option<(Epoch, &mut Vec<(D, R)>)> = None;
-                        for (row, time, diff) in data.drain(..) {
-                            if current.as_ref().is_none_or(|(at, _)| *at != time) {
-                                let entry = pending
-                                    .entry(time)
-                                    .or_insert_with(|| (capability.delayed(&time, 0), Vec::new()));
-                                current = Some((time, &mut entry.1));
-                            }
-                            if let Some((_, updates)) = current.as_mut() {
-                                updates.push((row, diff));
+                        // One map lookup per run of updates at the same epoch.
+                        let mut updates = data.drain(..).peekable();
+                        while let Some((row, time, diff)) = updates.next() {
+                            let (_, held) = pending
+                                .entry(time)
+                                .or_insert_with(|| (capability.delayed(&time, 0), Vec::new()));
+                            held.push((row, diff));
+                            while let Some((row, _, diff)) = updates.next_if(|(_, t, _)| *t == time)
+                            {
+                                held.push((row, diff));
                             }
                         }
                     });

@@ -121,8 +121,14 @@ struct SinkState<T> {
 
 impl<T: Row> SinkState<T> {
     fn receive(&mut self, data: &mut Vec<(T, Epoch, isize)>) {
-        for (row, time, diff) in data.drain(..) {
-            self.pending.entry(time).or_default().push((row, diff));
+        // One map lookup per run of updates at the same epoch.
+        let mut updates = data.drain(..).peekable();
+        while let Some((row, time, diff)) = updates.next() {
+            let pending = self.pending.entry(time).or_default();
+            pending.push((row, diff));
+            while let Some((row, _, diff)) = updates.next_if(|(_, t, _)| *t == time) {
+                pending.push((row, diff));
+            }
         }
     }
 

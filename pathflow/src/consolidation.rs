@@ -1,0 +1,179 @@
+//! Whether summing equal updates in a hash map pays, judged from the updates themselves.
+//!
+//! Sources and the per-worker combiners of aggregations sum equal updates before the
+//! dataflow sees them: ten million words become a hundred thousand counted rows. When the
+//! updates are mostly distinct (events with ids), hashing each into a map costs more than it
+//! saves. [`Consolidation`] tells an operator, update by update, which it is: it starts by
+//! probing ([`PROBE_ROWS`] updates pass through while only their hashes are counted); if nine
+//! in ten were distinct, the next [`PASS_ROWS`] updates pass unhashed (doubling with every
+//! probe that finds the same, up to [`MAX_PASS_ROWS`]) before the next probe; otherwise the
+//! operator sums, and every [`PROBE_ROWS`] summed updates the same test decides whether to
+//! go on.
+
+/// How many updates one judgement looks at.
+pub(crate) const PROBE_ROWS: usize = 1 << 16;
+/// How many updates pass unhashed after the first judgement that found summing useless.
+pub(crate) const PASS_ROWS: usize = 1 << 20;
+/// The longest run of updates passed unhashed between two probes.
+pub(crate) const MAX_PASS_ROWS: usize = 1 << 26;
+
+/// What to do with the next update.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// Pass it on unhashed.
+    Pass,
+    /// Pass it on, and report its hash with [`Consolidation::sampled`].
+    Sample,
+    /// Sum it into the map, and report whether it was new with [`Consolidation::summed`].
+    Sum,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    Probing,
+    Summing,
+    Passing(usize),
+}
+
+/// The running judgement of one stream of updates.
+pub(crate) struct Consolidation {
+    state: State,
+    /// The distinct hashes of the current probe.
+    sample: hashbrown::HashTable<u64>,
+    /// Updates seen by the current judgement, and how many of them were new rows.
+    seen: usize,
+    new: usize,
+    /// How many updates the next run of passing lets through.
+    pass_rows: usize,
+}
+
+impl Default for Consolidation {
+    fn default() -> Self {
+        Consolidation {
+            state: State::Probing,
+            sample: hashbrown::HashTable::new(),
+            seen: 0,
+            new: 0,
+            pass_rows: PASS_ROWS,
+        }
+    }
+}
+
+impl Consolidation {
+    /// What to do with the next update.
+    #[inline]
+    pub(crate) fn step(&mut self) -> Step {
+        match self.state {
+            State::Passing(left) => {
+                self.state = if left > 1 {
+                    State::Passing(left - 1)
+                } else {
+                    State::Probing
+                };
+                Step::Pass
+            }
+            State::Probing => Step::Sample,
+            State::Summing => Step::Sum,
+        }
+    }
+
+    /// Whether updates are being summed now.
+    pub(crate) fn is_summing(&self) -> bool {
+        self.state == State::Summing
+    }
+
+    /// Counts a probed update's hash; at the probe's end, judges.
+    #[inline]
+    pub(crate) fn sampled(&mut self, hash: u64) {
+        if self.sample.find(hash, |held| *held == hash).is_none() {
+            self.sample.insert_unique(hash, hash, |held| *held);
+            self.new += 1;
+        }
+        self.seen += 1;
+        if self.seen >= PROBE_ROWS {
+            self.sample.clear();
+            self.judge();
+        }
+    }
+
+    /// Counts a summed update, `new` if it made a new row in the map. Returns true when
+    /// summing stopped paying: the caller should emit its map, as updates now pass.
+    #[inline]
+    pub(crate) fn summed(&mut self, new: bool) -> bool {
+        self.seen += 1;
+        self.new += usize::from(new);
+        self.seen >= PROBE_ROWS && {
+            self.judge();
+            !self.is_summing()
+        }
+    }
+
+    /// Ends a judgement: nine in ten new rows mean summing does not pay.
+    fn judge(&mut self) {
+        let useless = self.new * 10 > self.seen * 9;
+        self.seen = 0;
+        self.new = 0;
+        self.state = if useless {
+            let pass = self.pass_rows;
+            self.pass_rows = (pass * 2).min(MAX_PASS_ROWS);
+            State::Passing(pass)
+        } else {
+            self.pass_rows = PASS_ROWS;
+            State::Summing
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Feeds `rows` (given by their hashes) and returns how many were summed.
+    fn summed(judge: &mut Consolidation, rows: impl Iterator<Item = u64>) -> usize {
+        let mut held = std::collections::HashSet::new();
+        let mut summed = 0;
+        for row in rows {
+            match judge.step() {
+                Step::Pass => {}
+                Step::Sample => judge.sampled(row),
+                Step::Sum => {
+                    summed += 1;
+                    judge.summed(held.insert(row));
+                }
+            }
+        }
+        summed
+    }
+
+    #[test]
+    fn distinct_updates_pass_in_doubling_runs() {
+        let mut judge = Consolidation::default();
+        assert_eq!(summed(&mut judge, 0..PROBE_ROWS as u64), 0);
+        assert_eq!(judge.state, State::Passing(PASS_ROWS));
+        let end = (PROBE_ROWS + PASS_ROWS + PROBE_ROWS) as u64;
+        assert_eq!(summed(&mut judge, PROBE_ROWS as u64..end), 0);
+        assert_eq!(
+            judge.state,
+            State::Passing(2 * PASS_ROWS),
+            "the next run is twice as long"
+        );
+    }
+
+    #[test]
+    fn repeated_updates_are_summed_until_they_stop_repeating() {
+        let mut judge = Consolidation::default();
+        let words = (0..PROBE_ROWS as u64).map(|i| i % 1000);
+        assert_eq!(
+            summed(&mut judge, words),
+            0,
+            "the first probe only counts hashes"
+        );
+        assert!(judge.is_summing());
+        let words = (0..3 * PROBE_ROWS as u64).map(|i| i % 1000);
+        assert_eq!(summed(&mut judge, words), 3 * PROBE_ROWS);
+        assert!(judge.is_summing());
+        let ids = 1_000_000..(1_000_000 + PROBE_ROWS as u64);
+        assert_eq!(summed(&mut judge, ids), PROBE_ROWS);
+        assert_eq!(judge.state, State::Passing(PASS_ROWS));
+    }
+}
