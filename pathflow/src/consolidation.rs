@@ -4,7 +4,8 @@
 //! dataflow sees them: ten million words become a hundred thousand counted rows. When the
 //! updates are mostly distinct (events with ids), hashing each into a map costs more than it
 //! saves. [`Consolidation`] tells an operator, update by update, which it is: it starts by
-//! probing ([`PROBE_ROWS`] updates pass through while only their hashes are counted); if nine
+//! probing ([`PROBE_ROWS`] updates pass through while a [`DistinctCounter`] estimates how
+//! many distinct hashes they have); if nine
 //! in ten were distinct, the next [`PASS_ROWS`] updates pass unhashed (doubling with every
 //! probe that finds the same, up to [`MAX_PASS_ROWS`]) before the next probe; otherwise the
 //! operator sums, and every [`PROBE_ROWS`] summed updates the same test decides whether to
@@ -35,11 +36,50 @@ enum State {
     Passing(usize),
 }
 
+/// Estimates the number of distinct hashes among up to [`PROBE_ROWS`], by linear counting:
+/// each hash sets one bit of a bitmap, and the share of bits left clear tells how many
+/// distinct hashes there were. With four bits per hash the estimate is within a fraction of
+/// a percent, and the 32 KiB bitmap stays in cache (a hash table of the hashes would not).
+pub(crate) struct DistinctCounter {
+    bits: Box<[u64]>,
+}
+
+impl DistinctCounter {
+    const BITS: u32 = 18;
+
+    fn new() -> Self {
+        DistinctCounter {
+            bits: vec![0u64; (1 << Self::BITS) / 64].into_boxed_slice(),
+        }
+    }
+
+    #[inline]
+    fn insert(&mut self, hash: u64) {
+        // Fold all of the hash into the bits that pick the bit: fast hashes of small keys
+        // leave their top bits poorly mixed.
+        let mixed = (hash ^ (hash >> 29)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        let bit = (mixed >> (64 - Self::BITS)) as usize;
+        self.bits[bit / 64] |= 1 << (bit % 64);
+    }
+
+    /// The estimated number of distinct hashes inserted since the last clear.
+    fn estimate(&self) -> usize {
+        let size = (1u64 << Self::BITS) as f64;
+        let clear: u32 = self.bits.iter().map(|word| word.count_zeros()).sum();
+        let clear = f64::from(clear.max(1));
+        (-size * (clear / size).ln()).round() as usize
+    }
+
+    fn clear(&mut self) {
+        self.bits.fill(0);
+    }
+}
+
 /// The running judgement of one stream of updates.
 pub(crate) struct Consolidation {
     state: State,
     /// The distinct hashes of the current probe.
-    sample: hashbrown::HashTable<u64>,
+    sample: DistinctCounter,
     /// Updates seen by the current judgement, and how many of them were new rows.
     seen: usize,
     new: usize,
@@ -51,7 +91,7 @@ impl Default for Consolidation {
     fn default() -> Self {
         Consolidation {
             state: State::Probing,
-            sample: hashbrown::HashTable::new(),
+            sample: DistinctCounter::new(),
             seen: 0,
             new: 0,
             pass_rows: PASS_ROWS,
@@ -85,12 +125,10 @@ impl Consolidation {
     /// Counts a probed update's hash; at the probe's end, judges.
     #[inline]
     pub(crate) fn sampled(&mut self, hash: u64) {
-        if self.sample.find(hash, |held| *held == hash).is_none() {
-            self.sample.insert_unique(hash, hash, |held| *held);
-            self.new += 1;
-        }
+        self.sample.insert(hash);
         self.seen += 1;
         if self.seen >= PROBE_ROWS {
+            self.new = self.sample.estimate();
             self.sample.clear();
             self.judge();
         }
@@ -126,7 +164,29 @@ impl Consolidation {
 
 #[cfg(test)]
 mod tests {
+    use std::hash::BuildHasher;
+
     use super::*;
+
+    /// Hashes as the operators do, so the counter sees well-mixed bits.
+    fn hash(row: u64) -> u64 {
+        foldhash::fast::FixedState::default().hash_one(row)
+    }
+
+    #[test]
+    fn the_distinct_counter_is_within_one_percent() {
+        for distinct in [1usize, 100, 1000, 30_000, PROBE_ROWS] {
+            let mut counter = DistinctCounter::new();
+            for i in 0..PROBE_ROWS {
+                counter.insert(hash((i % distinct) as u64));
+            }
+            let estimate = counter.estimate() as f64;
+            let error = (estimate - distinct as f64).abs() / distinct as f64;
+            assert!(error < 0.01, "{distinct} distinct estimated as {estimate}");
+            counter.clear();
+            assert_eq!(counter.estimate(), 0);
+        }
+    }
 
     /// Feeds `rows` (given by their hashes) and returns how many were summed.
     fn summed(judge: &mut Consolidation, rows: impl Iterator<Item = u64>) -> usize {
@@ -135,10 +195,10 @@ mod tests {
         for row in rows {
             match judge.step() {
                 Step::Pass => {}
-                Step::Sample => judge.sampled(row),
+                Step::Sample => judge.sampled(hash(row)),
                 Step::Sum => {
                     summed += 1;
-                    judge.summed(held.insert(row));
+                    judge.summed(held.insert(hash(row)));
                 }
             }
         }
