@@ -104,15 +104,19 @@ impl<'s, T: Row, K: Value, M: Mode> GroupBy<'s, T, K, M> {
             lift_and_combine(
                 self.table.positioned("reduce"),
                 "GroupBy",
+                "group_by",
                 move |(row, position): &(T, Position), diff| {
                     lift(&*key, &*reducer, row, position, diff)
                 },
             )
         } else {
             let reducer = Rc::clone(&reducer);
-            lift_and_combine(self.table.rows, "GroupBy", move |row: &T, diff| {
-                lift(&*key, &*reducer, row, &Position::default(), diff)
-            })
+            lift_and_combine(
+                self.table.rows,
+                "GroupBy",
+                "group_by",
+                move |row: &T, diff| lift(&*key, &*reducer, row, &Position::default(), diff),
+            )
         };
         let rows = if R::ACCUMULABLE {
             // One key per group: its running total, kept in a hash map, changes once per
@@ -152,13 +156,11 @@ fn lift<T, K: Value, R: Reducer<T>>(
 where
     T: std::fmt::Debug,
 {
-    guarded("group_by", row, || {
-        (
-            (Total(key(row)), reducer.value(row, position)),
-            GroupDiff {
-                count: diff,
-                acc: reducer.accumulate(row, diff),
-            },
-        )
-    })
+    (
+        (Total(key(row)), reducer.value(row, position)),
+        GroupDiff {
+            count: diff,
+            acc: reducer.accumulate(row, diff),
+        },
+    )
 }

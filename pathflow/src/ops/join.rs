@@ -3,6 +3,7 @@
 use std::rc::Rc;
 
 use crate::mode::Mode;
+use crate::ops::row_wise::key_rows;
 use crate::ops::totals::distinct_total;
 use crate::order::{Total, Value};
 use crate::panic::guarded;
@@ -26,12 +27,8 @@ impl<'s, T: Row, M: Mode> Table<'s, T, M> {
         right_key: impl Fn(&U) -> K + 'static,
     ) -> Join<'s, T, U, K, M> {
         Join {
-            left: self
-                .rows
-                .map(move |row| (guarded("join key", &row, || Total(left_key(&row))), row)),
-            right: other
-                .rows
-                .map(move |row| (guarded("join key", &row, || Total(right_key(&row))), row)),
+            left: key_rows(self.rows, "join key", move |row| Total(left_key(row))),
+            right: key_rows(other.rows, "join key", move |row| Total(right_key(row))),
             mode: std::marker::PhantomData,
         }
     }

@@ -98,6 +98,54 @@ where
         .as_collection()
 }
 
+/// Pairs every row of `input` with its key, `(key(row), row)`, moving the row (no copy). A
+/// panic in `key` names `operator` and the row.
+pub(crate) fn key_rows<'s, T, K, F>(
+    input: Collection<'s, T>,
+    operator: &'static str,
+    key: F,
+) -> Collection<'s, (K, T)>
+where
+    T: std::fmt::Debug + Clone + 'static,
+    K: Clone + 'static,
+    F: Fn(&T) -> K + 'static,
+{
+    input
+        .inner
+        .unary::<CapacityContainerBuilder<Vec<((K, T), Epoch, Diff)>>, _, _, _>(
+            Pipeline,
+            operator,
+            move |_capability, _info| {
+                let mut keys: Vec<K> = Vec::new();
+                let mut produced: Vec<((K, T), Epoch, Diff)> = Vec::new();
+                move |input, output| {
+                    input.for_each(|time, data| {
+                        keys.reserve(data.len());
+                        let ran = guarded_rows(|at| {
+                            for (index, (row, _, _)) in data.iter().enumerate() {
+                                *at = index;
+                                keys.push(key(row));
+                            }
+                        });
+                        if let Err((at, panic)) = ran {
+                            reraise(operator, &data[at].0, panic);
+                        }
+                        produced.reserve(data.len());
+                        produced.extend(
+                            data.drain(..)
+                                .zip(keys.drain(..))
+                                .map(|((row, epoch, diff), key)| ((key, row), epoch, diff)),
+                        );
+                        if !produced.is_empty() {
+                            output.session(&time).give_container(&mut produced);
+                        }
+                    });
+                }
+            },
+        )
+        .as_collection()
+}
+
 #[cfg(test)]
 mod tests {
     use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -148,6 +196,15 @@ mod tests {
         let mut expected: Vec<u32> = (0..20).chain(100..120).collect();
         expected.sort();
         assert_eq!(doubled, expected);
+        let keyed = run(|rows| {
+            let keyed = key_rows(rows, "join key", |n| n % 4);
+            row_wise(keyed, "map", |(key, n), epoch, diff, out| {
+                out.push((key * 1000 + n, epoch, diff))
+            })
+        });
+        let mut expected: Vec<u32> = (0..20).map(|n| (n % 4) * 1000 + n).collect();
+        expected.sort();
+        assert_eq!(keyed, expected);
     }
 
     /// A panic names the row the function was called with, also after the filter moved
@@ -171,5 +228,12 @@ mod tests {
         });
         assert_eq!(panic.operator, "map");
         assert_eq!(panic.row.as_deref(), Some("7"));
+
+        let panic = panicking_row(|rows| {
+            let keyed = key_rows(rows, "join key", |n| 100 / (11 - n.min(&11)));
+            keyed.map(|(_, n)| n)
+        });
+        assert_eq!(panic.operator, "join key");
+        assert_eq!(panic.row.as_deref(), Some("11"));
     }
 }
