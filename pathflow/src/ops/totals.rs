@@ -29,6 +29,9 @@ use crate::table::{Collection, Diff, Epoch};
 /// so that the keys one worker holds do not share the bits its table indexes by.
 type TotalsHasher = foldhash::fast::FixedState;
 
+/// Each open epoch's updates, with a capability to emit at it.
+type Pending<D, R> = BTreeMap<Epoch, (Capability<Epoch>, Vec<(D, R)>)>;
+
 fn totals_hasher() -> TotalsHasher {
     foldhash::fast::FixedState::with_seed(0x9e37_79b9_7f4a_7c15)
 }
@@ -64,8 +67,7 @@ where
             name,
             move |_capability, _info| {
                 let mut totals: HashMap<D, R, TotalsHasher> = HashMap::with_hasher(totals_hasher());
-                let mut pending: BTreeMap<Epoch, (Capability<Epoch>, Vec<(D, R)>)> =
-                    BTreeMap::new();
+                let mut pending: Pending<D, R> = BTreeMap::new();
                 move |(input, frontier), output| {
                     input.for_each(|capability, data| {
                         // One map lookup per run of updates at the same epoch.
@@ -168,6 +170,7 @@ mod tests {
     use super::*;
 
     type Updates = Vec<(u8, Epoch, Diff)>;
+    type Output<O> = Vec<(O, Epoch, Diff)>;
 
     /// Runs `build` and differential's own operator over the same updates on 2 workers and
     /// returns both outputs, consolidated per epoch.
@@ -175,7 +178,7 @@ mod tests {
         updates: Updates,
         ours: for<'s> fn(Collection<'s, u8>) -> Collection<'s, O>,
         theirs: for<'s> fn(Collection<'s, u8>) -> Collection<'s, O>,
-    ) -> (Vec<(O, Epoch, Diff)>, Vec<(O, Epoch, Diff)>) {
+    ) -> (Output<O>, Output<O>) {
         let guards = timely::execute(timely::Config::process(2), move |worker| {
             let index = worker.index();
             let (mut input, ours_out, theirs_out) = worker.dataflow::<Epoch, _, _>(|scope| {
