@@ -197,7 +197,11 @@ impl Shared {
     /// Records the first failure; every worker of the process stops at its next step.
     pub(crate) fn fail(&self, error: Error) {
         let mut failure = self.failure.lock().unwrap_or_else(|e| e.into_inner());
-        if failure.is_none() {
+        // A panic in a user's function poisons timely's queues, so the process's other
+        // workers may panic with "MergeQueue poisoned" first: the user's panic is the cause.
+        let consequence = matches!(*failure, Some(Error::Runtime(_)))
+            && matches!(error, Error::UserFunction { .. });
+        if failure.is_none() || consequence {
             *failure = Some(error);
         }
     }
