@@ -260,6 +260,34 @@ pipe!(OuterPipe: (Pair, Pair) -> Joined = |a, b| a.join(b, |l| l.0, |r| r.0).out
     (key, l.map(|l| l.1), r.map(|r| r.1))
 }));
 
+// Pairs whose values differ in sign are dropped inside the join.
+pipe!(InnerFilterMapPipe: (Pair, Pair) -> Joined = |a, b| a.join(b, |l| l.0, |r| r.0).inner_filter_map(|l, r| (l.1 * r.1 >= 0).then_some((l.0, Some(l.1), Some(r.1)))));
+pipe!(SemiPipe: (Pair, Pair) -> Pair = |a, b| a.join(b, |l| l.0, |r| r.0).semi());
+pipe!(AntiPipe: (Pair, Pair) -> Pair = |a, b| a.join(b, |l| l.0, |r| r.0).anti());
+
+fn inner_filter_map_ref(a: &[Vec<(Pair, isize)>], b: &[Vec<(Pair, isize)>]) -> Multiset<Joined> {
+    let kept = inner_ref(a, b)
+        .into_iter()
+        .filter(|((_, l, r), _)| l.unwrap() * r.unwrap() >= 0);
+    kept.collect()
+}
+
+/// The left rows whose key does (`semi`) or does not (`anti`) occur among `b`'s live rows,
+/// with the left multiplicities.
+fn semi_anti_ref(a: &[Vec<(Pair, isize)>], b: &[Vec<(Pair, isize)>], semi: bool) -> Multiset<Pair> {
+    let keys: BTreeSet<u8> = final_rows(b).keys().map(|r| r.0).collect();
+    let kept = final_rows(a)
+        .into_iter()
+        .filter(|(l, _)| keys.contains(&l.0) == semi);
+    kept.collect()
+}
+fn semi_ref(a: &[Vec<(Pair, isize)>], b: &[Vec<(Pair, isize)>]) -> Multiset<Pair> {
+    semi_anti_ref(a, b, true)
+}
+fn anti_ref(a: &[Vec<(Pair, isize)>], b: &[Vec<(Pair, isize)>]) -> Multiset<Pair> {
+    semi_anti_ref(a, b, false)
+}
+
 fn inner_ref(a: &[Vec<(Pair, isize)>], b: &[Vec<(Pair, isize)>]) -> Multiset<Joined> {
     join_ref(a, b, false, false)
 }
@@ -320,6 +348,33 @@ fn join_outer_hand() {
     check(OuterPipe, 3, &hand_a(), &hand_b(), outer_ref);
 }
 
+#[test]
+fn join_inner_filter_map_hand() {
+    // b's key-1 value is negative: its pairs with a's (non-negative) key-1 rows are dropped,
+    // key 2's pair stays.
+    let b = vec![vec![((1, -100), 1), ((2, 200), 1)]];
+    let expected = ms(vec![((2, Some(20), Some(200)), 1)]);
+    assert_eq!(inner_filter_map_ref(&hand_a(), &b), expected);
+    check(InnerFilterMapPipe, 3, &hand_a(), &b, inner_filter_map_ref);
+    check(
+        InnerFilterMapPipe,
+        3,
+        &hand_a(),
+        &hand_b(),
+        inner_filter_map_ref,
+    );
+}
+
+#[test]
+fn join_semi_and_anti_hand() {
+    // a's final rows: (1,10)x2 (1,11) (1,12) (2,20) (4,0); b's keys: 1, 2, 9 (key 1 twice).
+    let semi = ms(vec![((1, 10), 2), ((1, 11), 1), ((1, 12), 1), ((2, 20), 1)]);
+    assert_eq!(semi_ref(&hand_a(), &hand_b()), semi);
+    assert_eq!(anti_ref(&hand_a(), &hand_b()), once(vec![(4, 0)]));
+    check(SemiPipe, 3, &hand_a(), &hand_b(), semi_ref);
+    check(AntiPipe, 3, &hand_a(), &hand_b(), anti_ref);
+}
+
 /// A left row loses its `None` partner when a match arrives, and gets it back when the match
 /// is retracted; streamed states show each step.
 #[test]
@@ -352,6 +407,21 @@ proptest! {
     #[test]
     fn join_right_random(a in epochs_of(pair(), OPS), b in epochs_of(pair(), OPS), w in workers()) {
         check(RightPipe, w, &a, &b, right_ref);
+    }
+
+    #[test]
+    fn join_inner_filter_map_random(a in epochs_of(pair(), OPS), b in epochs_of(pair(), OPS), w in workers()) {
+        check(InnerFilterMapPipe, w, &a, &b, inner_filter_map_ref);
+    }
+
+    #[test]
+    fn join_semi_random(a in epochs_of(pair(), OPS), b in epochs_of(pair(), OPS), w in workers()) {
+        check(SemiPipe, w, &a, &b, semi_ref);
+    }
+
+    #[test]
+    fn join_anti_random(a in epochs_of(pair(), OPS), b in epochs_of(pair(), OPS), w in workers()) {
+        check(AntiPipe, w, &a, &b, anti_ref);
     }
 
     #[test]

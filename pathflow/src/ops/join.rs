@@ -1,4 +1,4 @@
-//! Joins on a key: inner, left, right and full outer.
+//! Joins on a key: inner, left, right and full outer, and the semi- and antijoin filters.
 
 use std::rc::Rc;
 
@@ -43,11 +43,69 @@ impl<'s, T: Row, U: Row, K: Value, M: Mode> Join<'s, T, U, K, M> {
         Table::<T, M>::derived(rows)
     }
 
+    /// One output row per matching pair for which `f` returns `Some`: a condition on the
+    /// pair checked inside the join, so pairs that fail it are never materialised, as they
+    /// are by `inner(..)` followed by `filter(..)`.
+    ///
+    /// ```
+    /// use pathflow::prelude::*;
+    ///
+    /// /// Bids placed while their auction was open: (auction, price).
+    /// fn in_time<'s, M: Mode>(
+    ///     auctions: Table<'s, (u64, u64, u64), M>, // (id, opens, closes)
+    ///     bids: Table<'s, (u64, u64, u64), M>,     // (auction, price, at)
+    /// ) -> Table<'s, (u64, u64), M> {
+    ///     auctions
+    ///         .join(bids, |a| a.0, |b| b.0)
+    ///         .inner_filter_map(|a, b| (a.1 <= b.2 && b.2 <= a.2).then_some((a.0, b.1)))
+    /// }
+    /// ```
+    pub fn inner_filter_map<O: Row>(
+        self,
+        f: impl Fn(&T, &U) -> Option<O> + 'static,
+    ) -> Table<'s, O, M> {
+        let rows = self
+            .left
+            .arrange_by_key()
+            .join_core(self.right.arrange_by_key(), move |_key, l, r| {
+                guarded("join", &(l, r), || f(l, r))
+            });
+        Table::<T, M>::derived(rows)
+    }
+
+    /// The left rows with at least one match, each as often as it occurs on the left however
+    /// many rows match it: SQL's `WHERE EXISTS`, a left semijoin. Only the right side's
+    /// distinct keys are kept.
+    ///
+    /// ```
+    /// use pathflow::prelude::*;
+    ///
+    /// /// The people who opened an auction: (id, name) by (seller, item).
+    /// fn sellers<'s, M: Mode>(
+    ///     people: Table<'s, (u64, String), M>,
+    ///     auctions: Table<'s, (u64, String), M>,
+    /// ) -> Table<'s, (u64, String), M> {
+    ///     people.join(auctions, |p| p.0, |a| a.0).semi()
+    /// }
+    /// ```
+    pub fn semi(self) -> Table<'s, T, M> {
+        let right_keys = keys_of(&self.right);
+        let rows = self.left.semijoin(right_keys).map(|(_, l)| l);
+        Table::<T, M>::derived(rows)
+    }
+
+    /// The left rows with no match: SQL's `WHERE NOT EXISTS`, a left antijoin.
+    pub fn anti(self) -> Table<'s, T, M> {
+        let right_keys = keys_of(&self.right);
+        let rows = self.left.antijoin(right_keys).map(|(_, l)| l);
+        Table::<T, M>::derived(rows)
+    }
+
     /// Every left row: with each matching right row, or once with `None`.
     pub fn left<O: Row>(self, f: impl Fn(&T, Option<&U>) -> O + 'static) -> Table<'s, O, M> {
         let f = Rc::new(f);
         let g = Rc::clone(&f);
-        let right_keys = distinct_total(self.right.clone().map(|(key, _)| key));
+        let right_keys = keys_of(&self.right);
         let matched = self.left.clone().join_map(self.right, move |_key, l, r| {
             guarded("join", &(l, r), || g(l, Some(r)))
         });
@@ -62,7 +120,7 @@ impl<'s, T: Row, U: Row, K: Value, M: Mode> Join<'s, T, U, K, M> {
     pub fn right<O: Row>(self, f: impl Fn(Option<&T>, &U) -> O + 'static) -> Table<'s, O, M> {
         let f = Rc::new(f);
         let g = Rc::clone(&f);
-        let left_keys = distinct_total(self.left.clone().map(|(key, _)| key));
+        let left_keys = keys_of(&self.left);
         let matched = self.left.join_map(self.right.clone(), move |_key, l, r| {
             guarded("join", &(l, r), || g(Some(l), r))
         });
@@ -80,8 +138,8 @@ impl<'s, T: Row, U: Row, K: Value, M: Mode> Join<'s, T, U, K, M> {
     ) -> Table<'s, O, M> {
         let f = Rc::new(f);
         let (g, h) = (Rc::clone(&f), Rc::clone(&f));
-        let left_keys = distinct_total(self.left.clone().map(|(key, _)| key));
-        let right_keys = distinct_total(self.right.clone().map(|(key, _)| key));
+        let left_keys = keys_of(&self.left);
+        let right_keys = keys_of(&self.right);
         let matched = self
             .left
             .clone()
@@ -98,4 +156,9 @@ impl<'s, T: Row, U: Row, K: Value, M: Mode> Join<'s, T, U, K, M> {
             .map(move |(_, r)| guarded("join", &r, || f(None, Some(&r))));
         Table::<T, M>::derived(matched.concat(left_only).concat(right_only))
     }
+}
+
+/// The distinct keys of one side of a join.
+fn keys_of<'s, K: Value, X: Row>(side: &Collection<'s, (Total<K>, X)>) -> Collection<'s, Total<K>> {
+    distinct_total(side.clone().map(|(key, _)| key))
 }

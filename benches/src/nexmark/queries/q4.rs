@@ -51,11 +51,10 @@ pub fn winners<'s, M: Mode>(
     let placed = bids.map(|b| (b.auction, b.price, b.date_time));
     opened
         .join(placed, |a| a.0, |b| b.0)
-        .inner(|a, b| (*a, b.1, b.2))
-        .filter(|(a, _, time)| a.3 <= *time && *time <= a.4)
-        .group_by(|(a, _, _)| (a.0, a.1, a.2, a.4))
+        .inner_filter_map(|a, b| (a.3 <= b.2 && b.2 <= a.4).then_some((*a, b.1)))
+        .group_by(|(a, _)| (a.0, a.1, a.2, a.4))
         .reduce(
-            |r| r.max(|(_, price, _)| *price),
+            |r| r.max(|(_, price)| *price),
             |&(id, category, seller, expires), price| Winner {
                 id,
                 category,

@@ -51,11 +51,10 @@ pub fn q6<'s, M: Mode>(
         .reduce(|r| r.max(|t| *t), |_, latest| latest);
     winners(auctions, bids)
         .join(now, |_| (), |_| ())
-        .inner(|w, now| (w.clone(), *now))
-        .filter(|(w, now)| w.expires <= *now)
-        .group_by(|(w, _)| w.seller)
+        .inner_filter_map(|w, now| (w.expires <= *now).then(|| w.clone()))
+        .group_by(|w| w.seller)
         .reduce(
-            |r| r.collect(|(w, _)| (w.expires, w.id, w.price)),
+            |r| r.collect(|w| (w.expires, w.id, w.price)),
             |&seller, closed| Q6 {
                 seller,
                 avg: Total(average_of_last(&closed)),

@@ -1,6 +1,7 @@
 //! Nexmark q8, monitor new users: the people who registered and opened an auction within
-//! the same tumbling window of 10 s. Person ids are unique and the auction side is made
-//! distinct, so the join has no duplicates and needs no final `DISTINCT`.
+//! the same tumbling window of 10 s. Person ids are unique and the auction side is a
+//! semijoin's key set (distinct), so the result has no duplicates and needs no final
+//! `DISTINCT`.
 //!
 //! ```sql
 //! SELECT DISTINCT P.id, P.name, P.dateTime / 10000 * 10000 AS window_start
@@ -36,12 +37,10 @@ pub fn q8<'s, M: Mode>(
         name: p.name.clone(),
         window_start: tumbling(p.date_time, SIZE_MS),
     });
-    let selling = auctions
-        .map(|a| (a.seller, tumbling(a.date_time, SIZE_MS)))
-        .distinct();
+    let selling = auctions.map(|a| (a.seller, tumbling(a.date_time, SIZE_MS)));
     registered
         .join(selling, |p| (p.id, p.window_start), |&seller| seller)
-        .inner(|p, _| p.clone())
+        .semi()
 }
 
 /// q8 over the event tables.
