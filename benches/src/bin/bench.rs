@@ -16,6 +16,12 @@ use pathflow_benches::baseline::dd;
 use pathflow_benches::nexmark::{queries, Query};
 use pathflow_benches::run::{self, Config, Measurement, System};
 
+/// Every system runs on mimalloc: glibc's allocator coalesces the millions of small strings
+/// a query drops (names, urls, `extra`) whenever a large block is allocated, which costs
+/// whichever system happens to allocate its containers in the same arena.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     about = "Runs a Nexmark query or word count on pathflow, differential dataflow or the floor"
