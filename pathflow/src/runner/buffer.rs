@@ -36,8 +36,11 @@ fn pass_slice<T>() -> usize {
 pub(crate) struct Buffer<T> {
     /// Rows and their summed differences, by [`row_hash`].
     rows: hashbrown::HashTable<(T, isize)>,
-    /// Updates passed through, at the epoch being read.
+    /// Updates passed through, at the epoch being read: the container being filled.
     passed: Vec<(T, Epoch, isize)>,
+    /// Full containers of passed updates, waiting for the output: a reader may push many
+    /// containers' worth in one poll, and each goes out as it was filled.
+    full: Vec<Vec<(T, Epoch, isize)>>,
     consolidation: Consolidation,
     /// Whether summing just stopped paying, so the map should go out now.
     stopped_summing: bool,
@@ -126,6 +129,7 @@ impl<T: Row> Buffer<T> {
         Buffer {
             rows: hashbrown::HashTable::new(),
             passed: Vec::new(),
+            full: Vec::new(),
             consolidation: Consolidation::default(),
             stopped_summing: false,
             positioned: Vec::new(),
@@ -141,9 +145,13 @@ impl<T: Row> Buffer<T> {
 
     #[inline]
     fn pass(&mut self, row: T, diff: isize) {
+        let slice = pass_slice::<T>();
+        if self.passed.len() >= slice {
+            self.full.push(std::mem::take(&mut self.passed));
+        }
         if self.passed.capacity() == 0 {
-            // The output took the last container whole: the next one is as large.
-            self.passed.reserve(pass_slice::<T>());
+            // The last container was taken whole: the next one is as large.
+            self.passed.reserve_exact(slice);
         }
         self.passed.push((row, self.epoch, diff));
     }
@@ -170,7 +178,10 @@ impl<T: Row> Buffer<T> {
     /// of passed updates is full, when the map is large, or when summing stopped paying.
     pub(crate) fn should_emit_early(&mut self) -> bool {
         let stopped = std::mem::take(&mut self.stopped_summing);
-        stopped || self.passed.len() >= pass_slice::<T>() || self.rows.len() >= FLUSH_ROWS
+        stopped
+            || !self.full.is_empty()
+            || self.passed.len() >= pass_slice::<T>()
+            || self.rows.len() >= FLUSH_ROWS
     }
 
     /// Hands over the hashed rows with their summed differences (zeros left out).
@@ -182,10 +193,16 @@ impl<T: Row> Buffer<T> {
         }
     }
 
-    /// The updates passed through unhashed, as `(row, epoch, diff)`: a container to hand to
-    /// the output whole (it leaves the container empty).
-    pub(crate) fn passed(&mut self) -> &mut Vec<(T, Epoch, isize)> {
-        &mut self.passed
+    /// Hands over the updates passed through unhashed, as containers of `(row, epoch, diff)`
+    /// in the order they were filled, for the output to take whole.
+    pub(crate) fn drain_passed(&mut self, mut give: impl FnMut(&mut Vec<(T, Epoch, isize)>)) {
+        for mut container in self.full.drain(..) {
+            give(&mut container);
+        }
+        if !self.passed.is_empty() {
+            give(&mut self.passed);
+            self.passed.clear();
+        }
     }
 
     /// Hands over the buffered rows with their positions, consolidated.
@@ -212,10 +229,12 @@ mod tests {
         let mut rows = BTreeMap::new();
         buffer.drain_rows(|row, diff| *rows.entry(row).or_insert(0) += diff);
         let reading = buffer.epoch;
-        for (row, epoch, diff) in buffer.passed().drain(..) {
-            assert_eq!(epoch, reading);
-            *rows.entry(row).or_insert(0) += diff;
-        }
+        buffer.drain_passed(|container| {
+            for (row, epoch, diff) in container.drain(..) {
+                assert_eq!(epoch, reading);
+                *rows.entry(row).or_insert(0) += diff;
+            }
+        });
         rows.retain(|_, diff| *diff != 0);
         rows
     }
@@ -252,11 +271,36 @@ mod tests {
         }
         buffer.update("sun".to_string(), 9, -1);
         assert_eq!(buffer.rows.len(), 3, "one entry per word");
-        assert!(buffer.passed.is_empty());
+        assert!(buffer.passed.is_empty() && buffer.full.is_empty());
         let expected = BTreeMap::from([("sea".to_string(), 3), ("sky".to_string(), 2)]);
         assert_eq!(drained(&mut buffer), expected);
         assert_eq!(buffer.read - read, 7);
         assert!(drained(&mut buffer).is_empty());
+    }
+
+    /// A reader that pushes many containers' worth in one poll still gets them out in
+    /// containers of `pass_slice`, in order, none grown past it.
+    #[test]
+    fn a_large_poll_passes_in_containers_of_pass_slice() {
+        let mut buffer = buffer();
+        let slice = pass_slice::<String>();
+        let rows = 3 * crate::consolidation::PROBE_ROWS;
+        for i in 0..rows {
+            buffer.update(format!("event-{i}"), i as u64, 1);
+        }
+        let mut sizes = Vec::new();
+        let mut next = 0;
+        buffer.drain_passed(|container| {
+            assert!(container.capacity() <= slice, "a container grew");
+            sizes.push(container.len());
+            for (row, _, _) in container.drain(..) {
+                assert_eq!(row, format!("event-{next}"));
+                next += 1;
+            }
+        });
+        assert_eq!(next, rows);
+        let (last, filled) = sizes.split_last().expect("containers");
+        assert!(filled.iter().all(|&n| n == slice) && *last <= slice);
     }
 
     /// Distinct rows pass through in containers of `pass_slice`; repeated rows stay summed

@@ -148,11 +148,7 @@ fn operator<'s, T: Row>(
                 let mut rows = rows_output.activate();
                 let mut session = rows.session(rows_cap);
                 buffer.drain_rows(|row, diff| session.give((row, epoch, diff)));
-                let passed = buffer.passed();
-                if !passed.is_empty() {
-                    session.give_container(passed);
-                    passed.clear();
-                }
+                buffer.drain_passed(|container| session.give_container(container));
                 drop(session);
                 drop(rows);
                 let mut positioned = positioned_output.activate();
