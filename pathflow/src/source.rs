@@ -11,6 +11,7 @@ use std::hash::{BuildHasher, Hash};
 
 use crate::errors::{ErrorPolicy, InputError};
 use crate::mode::Mode;
+use crate::runner::buffer::Buffer;
 use crate::schema::Row;
 use crate::table::Table;
 use crate::Result;
@@ -109,24 +110,9 @@ impl fmt::Debug for Waker {
 
 /// Where a reader puts what it read.
 pub struct SourceOutput<'a, T> {
-    pub(crate) sink: &'a mut dyn UpdateSink<T>,
+    pub(crate) sink: &'a mut Buffer<T>,
     pub(crate) errors: &'a mut dyn FnMut(InputError) -> Result<()>,
     pub(crate) commit_requested: bool,
-}
-
-/// Receives a reader's updates (implemented by the runner's source operator).
-pub(crate) trait UpdateSink<T> {
-    fn update(&mut self, row: T, offset: u64, diff: isize);
-    /// Like `update`, for a row known by its hash ([`row_hash`]), a test of equality and a
-    /// way to make it, called only if the sink holds no equal row.
-    fn update_borrowed(
-        &mut self,
-        hash: u64,
-        is: &dyn Fn(&T) -> bool,
-        to_owned: &dyn Fn() -> T,
-        offset: u64,
-        diff: isize,
-    );
 }
 
 /// The hash sources consolidate rows by: fixed, so the same on every worker and run.
@@ -134,7 +120,7 @@ pub(crate) fn row_hash<Q: Hash + ?Sized>(row: &Q) -> u64 {
     foldhash::fast::FixedState::default().hash_one(row)
 }
 
-impl<T> SourceOutput<'_, T> {
+impl<T: Row> SourceOutput<'_, T> {
     /// Adds `row`, read at `offset` (increasing in reading order within the source).
     pub fn insert(&mut self, row: T, offset: u64) {
         self.sink.update(row, offset, 1);
@@ -156,8 +142,8 @@ impl<T> SourceOutput<'_, T> {
     {
         self.sink.update_borrowed(
             row_hash(row),
-            &|held: &T| held.borrow() == row,
-            &|| row.to_owned(),
+            |held: &T| held.borrow() == row,
+            || row.to_owned(),
             offset,
             1,
         );

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime};
 
 use pathflow::source::{Poll, SourceOutput, SourceReader, Waker};
-use pathflow::{Error, Result, Schema};
+use pathflow::{Error, Result, Row, Schema};
 
 use crate::format::Format;
 use crate::fs::input::Input;
@@ -199,7 +199,7 @@ impl<T: Schema> Follower<T> {
     }
 }
 
-fn retract<T>(rows: Vec<(T, u64)>, output: &mut SourceOutput<'_, T>) {
+fn retract<T: Row>(rows: Vec<(T, u64)>, output: &mut SourceOutput<'_, T>) {
     for (row, offset) in rows {
         output.retract(row, offset);
     }

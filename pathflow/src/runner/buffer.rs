@@ -9,7 +9,7 @@ use differential_dataflow::consolidation::consolidate;
 use crate::consolidation::{Consolidation, Step};
 use crate::position::Position;
 use crate::schema::Row;
-use crate::source::{row_hash, UpdateSink};
+use crate::source::row_hash;
 use crate::table::Epoch;
 
 /// How many distinct rows a source holds at most before emitting them early.
@@ -59,9 +59,11 @@ pub(crate) struct Buffer<T> {
     pub(crate) read_at_epoch_start: u64,
 }
 
-impl<T: Row> UpdateSink<T> for Buffer<T> {
+impl<T: Row> Buffer<T> {
+    /// Takes `diff` copies of `row`, read at `offset`. Inlined into the reader's loop: a
+    /// source calls it once per row.
     #[inline]
-    fn update(&mut self, row: T, offset: u64, diff: isize) {
+    pub(crate) fn update(&mut self, row: T, offset: u64, diff: isize) {
         self.read += 1;
         if self.wants_positions.get() {
             self.position(&row, offset, diff);
@@ -90,11 +92,14 @@ impl<T: Row> UpdateSink<T> for Buffer<T> {
         }
     }
 
-    fn update_borrowed(
+    /// Like `update`, for a row known by its hash ([`row_hash`]), a test of equality and a
+    /// way to make it, called only if the buffer holds no equal row.
+    #[inline]
+    pub(crate) fn update_borrowed(
         &mut self,
         hash: u64,
-        is: &dyn Fn(&T) -> bool,
-        to_owned: &dyn Fn() -> T,
+        is: impl Fn(&T) -> bool,
+        to_owned: impl FnOnce() -> T,
         offset: u64,
         diff: isize,
     ) {
@@ -116,9 +121,7 @@ impl<T: Row> UpdateSink<T> for Buffer<T> {
         };
         self.stopped_summing |= self.consolidation.summed(new);
     }
-}
 
-impl<T: Row> Buffer<T> {
     /// An empty buffer for source `source`, reading `epoch`.
     pub(crate) fn new(
         wants_positions: Rc<Cell<bool>>,
@@ -262,8 +265,8 @@ mod tests {
             } else {
                 buffer.update_borrowed(
                     row_hash(*word),
-                    &|held: &String| held == word,
-                    &|| word.to_string(),
+                    |held: &String| held == word,
+                    || word.to_string(),
                     offset as u64,
                     1,
                 );

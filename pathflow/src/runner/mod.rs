@@ -1,7 +1,7 @@
 //! The runner: workers, processes, epochs, and the step loop that drives them.
 
 mod args;
-mod buffer;
+pub(crate) mod buffer;
 mod cluster;
 mod control;
 mod report;
