@@ -3,7 +3,7 @@
 
 Builds the `bench` binary (release), then for every Nexmark query and word count runs
 pathflow, hand-written differential dataflow (dd) and, for word count, the single-threaded
-floor, each `--runs` times on the same generated input, and takes medians. Pathway runs
+floor, each `--runs` times, interleaved, on the same input, and takes medians. Pathway runs
 q0-q4 and word count over the same data dumped to CSV (skipped with a note when its
 virtualenv, target/pathway-venv, is missing: `python3 -m venv target/pathway-venv &&
 target/pathway-venv/bin/pip install pathway`). Finally streaming word count is run at
@@ -56,14 +56,30 @@ def median_of(runs, key):
     return statistics.median(values) if values else None
 
 
-def measure(args, runs):
-    results = [bench(args) for _ in range(runs)]
+def summary(results):
     prints = {r["fingerprint"] for r in results}
     return {
         "events_per_s": median_of(results, "events_per_s"),
         "peak_mib": median_of(results, "peak_bytes") / 2**20,
         "fingerprint": prints.pop() if len(prints) == 1 else "differs between runs",
+        "runs": [r["events_per_s"] for r in results],
     }
+
+
+def measure(common, systems, runs):
+    """Runs every system `runs` times, interleaved (pathflow, dd, …, pathflow, dd, …), so
+    that a drift in the machine's speed lands on all systems alike."""
+    results = {system: [] for system in systems}
+    for _ in range(runs):
+        for system in systems:
+            results[system].append(bench(common + ["--system", system]))
+    return {system: summary(rs) for system, rs in results.items()}
+
+
+def paired_ratio(row):
+    """The median over runs of pathflow's rate over dd's in the same round."""
+    pairs = zip(row["pathflow"]["runs"], row["dd"]["runs"])
+    return statistics.median(pf / dd for pf, dd in pairs)
 
 
 def machine():
@@ -115,8 +131,8 @@ def main():
         common = ["--query", query, "--events", str(size), *workers]
         row = {"query": query, "events": size}
         systems = ["pathflow", "dd"] + (["floor"] if query == "wordcount" else [])
+        row.update(measure(common, systems, args.runs))
         for system in systems:
-            row[system] = measure(common + ["--system", system], args.runs)
             print(query, system, row[system], file=sys.stderr)
         if query in PATHWAY_QUERIES and os.path.exists(PATHWAY_PYTHON):
             directory = os.path.join(data, f"dump-{query}-{size}")
@@ -165,9 +181,9 @@ def write_readme(args, rows, curve, seconds):
         f"{args.pathway_runs}). Throughput in millions of input events per second; "
         "peak memory is the process's peak resident set during the run, input included.",
         "",
-        "| query | events | pathflow | dd | floor | Pathway | pathflow/dd | pathflow/floor "
-        "| pathflow/Pathway | peak MiB pathflow / dd | same result |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| query | events | pathflow | dd | floor | Pathway | pathflow/dd | paired "
+        "| pathflow/floor | pathflow/Pathway | peak MiB pathflow / dd | same result |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for row in rows:
         pf, dd = row["pathflow"], row["dd"]
@@ -180,13 +196,16 @@ def write_readme(args, rows, curve, seconds):
             f"| {row['query']} | {row['events']:,} | {fmt_rate(pf['events_per_s'])} "
             f"| {fmt_rate(dd['events_per_s'])} | {fmt_rate(floor and floor['events_per_s'])} "
             f"| {fmt_rate(pw_ and pw_['events_per_s'])} "
-            f"| {fmt_ratio(pf['events_per_s'], dd['events_per_s'])} | {vs_floor} "
+            f"| {fmt_ratio(pf['events_per_s'], dd['events_per_s'])} "
+            f"| {paired_ratio(row):.2f}× | {vs_floor} "
             f"| {fmt_ratio(pf['events_per_s'], pw_ and pw_['events_per_s'])} "
             f"| {pf['peak_mib']:.0f} / {dd['peak_mib']:.0f} | {same} |"
         )
     lines += [
         "",
         "pathflow/dd and pathflow/Pathway are throughput ratios (above 1: pathflow faster); "
+        "paired is the median of pathflow/dd over the rounds of the interleaved runs "
+        "(pathflow, dd, pathflow, dd, …), steadier when the machine's speed drifts; "
         "pathflow/floor is pathflow's time over the floor's (the target is at most 1.2×).",
         "",
         f"Streaming word count, {args.workers} worker(s), input paced at the rate for "
