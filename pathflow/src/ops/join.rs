@@ -37,10 +37,7 @@ impl<'s, T: Row, M: Mode> Table<'s, T, M> {
 impl<'s, T: Row, U: Row, K: Value, M: Mode> Join<'s, T, U, K, M> {
     /// One output row per matching pair.
     pub fn inner<O: Row>(self, f: impl Fn(&T, &U) -> O + 'static) -> Table<'s, O, M> {
-        let rows = self.left.join_map(self.right, move |_key, l, r| {
-            guarded("join", &(l, r), || f(l, r))
-        });
-        Table::<T, M>::derived(rows)
+        self.inner_filter_map(move |l, r| Some(f(l, r)))
     }
 
     /// One output row per matching pair for which `f` returns `Some`: a condition on the

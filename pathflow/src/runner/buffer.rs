@@ -31,8 +31,8 @@ fn pass_slice<T>() -> usize {
 ///
 /// Updates are summed per row in a hash map while that pays ([`Consolidation`] judges it
 /// from the updates): ten million words become a hundred thousand counted rows before the
-/// dataflow sees them. Updates that pass instead go out in containers of [`pass_slice`] updates,
-/// handed to the output whole.
+/// dataflow sees them. Updates that pass instead go out in containers of [`pass_slice`]
+/// updates, handed to the output whole.
 pub(crate) struct Buffer<T> {
     /// Rows and their summed differences, by [`row_hash`].
     rows: hashbrown::HashTable<(T, isize)>,
@@ -149,14 +149,14 @@ impl<T: Row> Buffer<T> {
     #[inline]
     fn pass(&mut self, row: T, diff: isize) {
         let slice = pass_slice::<T>();
-        if self.passed.len() >= slice {
-            self.full.push(std::mem::take(&mut self.passed));
-        }
         if self.passed.capacity() == 0 {
             // The last container was taken whole: the next one is as large.
             self.passed.reserve_exact(slice);
         }
         self.passed.push((row, self.epoch, diff));
+        if self.passed.len() == slice {
+            self.full.push(std::mem::take(&mut self.passed));
+        }
     }
 
     /// Records the row's input position, for order-dependent operators.
@@ -181,10 +181,7 @@ impl<T: Row> Buffer<T> {
     /// of passed updates is full, when the map is large, or when summing stopped paying.
     pub(crate) fn should_emit_early(&mut self) -> bool {
         let stopped = std::mem::take(&mut self.stopped_summing);
-        stopped
-            || !self.full.is_empty()
-            || self.passed.len() >= pass_slice::<T>()
-            || self.rows.len() >= FLUSH_ROWS
+        stopped || !self.full.is_empty() || self.rows.len() >= FLUSH_ROWS
     }
 
     /// Hands over the hashed rows with their summed differences (zeros left out).
