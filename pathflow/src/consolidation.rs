@@ -9,10 +9,15 @@
 //! in ten were distinct, the next [`PASS_ROWS`] updates pass unhashed (doubling with every
 //! probe that finds the same, up to [`MAX_PASS_ROWS`]) before the next probe; otherwise the
 //! operator sums, and every [`PROBE_ROWS`] summed updates the same test decides whether to
-//! go on.
+//! go on. A probe whose first [`EARLY_PROBE_ROWS`] updates are all but distinct (99 in
+//! 100) ends there: hashing wide rows (Nexmark's bids) is the probe's whole cost, and keys
+//! that repeat so rarely in a short run are too many to repeat nine in ten times in a long
+//! one.
 
 /// How many updates one judgement looks at.
 pub(crate) const PROBE_ROWS: usize = 1 << 16;
+/// How many updates a probe looks at before it may end early, finding them all distinct.
+pub(crate) const EARLY_PROBE_ROWS: usize = 1 << 13;
 /// How many updates pass unhashed after the first judgement that found summing useless.
 pub(crate) const PASS_ROWS: usize = 1 << 20;
 /// The longest run of updates passed unhashed between two probes.
@@ -122,12 +127,39 @@ impl Consolidation {
         self.state == State::Summing
     }
 
+    /// How many of the next updates pass unhashed, in a row: for a caller that moves them
+    /// all at once and then reports them with [`Consolidation::passed`].
+    #[inline]
+    pub(crate) fn passing(&self) -> usize {
+        match self.state {
+            State::Passing(left) => left,
+            State::Probing | State::Summing => 0,
+        }
+    }
+
+    /// Counts `count` updates passed without [`Consolidation::step`], at most
+    /// [`Consolidation::passing`].
+    #[inline]
+    pub(crate) fn passed(&mut self, count: usize) {
+        let left = self.passing();
+        debug_assert!(count <= left, "{count} updates passed of {left}");
+        if count > 0 {
+            self.state = if count < left {
+                State::Passing(left - count)
+            } else {
+                State::Probing
+            };
+        }
+    }
+
     /// Counts a probed update's hash; at the probe's end, judges.
     #[inline]
     pub(crate) fn sampled(&mut self, hash: u64) {
         self.sample.insert(hash);
         self.seen += 1;
-        if self.seen >= PROBE_ROWS {
+        let end = self.seen >= PROBE_ROWS
+            || (self.seen == EARLY_PROBE_ROWS && self.sample.estimate() * 100 >= self.seen * 99);
+        if end {
             self.new = self.sample.estimate();
             self.sample.clear();
             self.judge();
@@ -208,15 +240,51 @@ mod tests {
     #[test]
     fn distinct_updates_pass_in_doubling_runs() {
         let mut judge = Consolidation::default();
-        assert_eq!(summed(&mut judge, 0..PROBE_ROWS as u64), 0);
-        assert_eq!(judge.state, State::Passing(PASS_ROWS));
-        let end = (PROBE_ROWS + PASS_ROWS + PROBE_ROWS) as u64;
-        assert_eq!(summed(&mut judge, PROBE_ROWS as u64..end), 0);
+        let early = EARLY_PROBE_ROWS as u64;
+        assert_eq!(summed(&mut judge, 0..early), 0);
+        assert_eq!(
+            judge.state,
+            State::Passing(PASS_ROWS),
+            "a probe of distinct updates ends early"
+        );
+        let end = early + (PASS_ROWS + EARLY_PROBE_ROWS) as u64;
+        assert_eq!(summed(&mut judge, early..end), 0);
         assert_eq!(
             judge.state,
             State::Passing(2 * PASS_ROWS),
             "the next run is twice as long"
         );
+    }
+
+    /// Keys that repeat rarely in a short run but often in a long one (a uniform choice of
+    /// 100,000 words) are probed in full, and summed.
+    #[test]
+    fn a_probe_ends_early_only_on_all_but_distinct_updates() {
+        let mut judge = Consolidation::default();
+        let words = (0..PROBE_ROWS as u64).map(|i| hash(i) % 100_000);
+        assert_eq!(summed(&mut judge, words), 0);
+        assert!(judge.is_summing());
+
+        let mut judge = Consolidation::default();
+        let some_repeats =
+            (0..EARLY_PROBE_ROWS as u64).map(|i| i % (EARLY_PROBE_ROWS as u64 - 200));
+        summed(&mut judge, some_repeats);
+        assert_eq!(judge.state, State::Probing, "2% repeats: the probe goes on");
+    }
+
+    /// Updates passed in bulk count as passed one by one.
+    #[test]
+    fn passing_in_bulk_counts_down_to_the_next_probe() {
+        let mut judge = Consolidation::default();
+        summed(&mut judge, 0..EARLY_PROBE_ROWS as u64);
+        assert_eq!(judge.passing(), PASS_ROWS);
+        judge.passed(PASS_ROWS - 1);
+        assert_eq!(judge.passing(), 1);
+        assert_eq!(judge.step(), Step::Pass);
+        assert_eq!(judge.passing(), 0);
+        assert_eq!(judge.step(), Step::Sample);
+        judge.passed(0);
+        assert_eq!(judge.step(), Step::Sample);
     }
 
     #[test]

@@ -126,6 +126,18 @@ impl<T: Row> SourceOutput<'_, T> {
         self.sink.update(row, offset, 1);
     }
 
+    /// Adds every row of `rows`, each read at its offset, as [`insert`](Self::insert) would:
+    /// for a reader that holds its rows in memory, rows that go on unconsolidated are moved
+    /// out in one loop instead of one call each.
+    ///
+    /// ```ignore
+    /// let first = self.next_offset;
+    /// output.extend(rows.drain(..).zip(first..)); // a `Vec<T>` of decoded rows
+    /// ```
+    pub fn extend(&mut self, rows: impl IntoIterator<Item = (T, u64)>) {
+        self.sink.extend(rows);
+    }
+
     /// Adds the row that `row` borrows, like [`insert`](Self::insert), but makes the owned
     /// row only if this epoch has not seen an equal one: a reader that lends its buffer (a
     /// `&str` for a `String` row) saves an allocation for every repeated row.

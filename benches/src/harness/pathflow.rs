@@ -121,9 +121,12 @@ impl<T: Row> SourceReader<T> for ShareReader<T> {
         if due == self.pos {
             return Ok(Poll::Pending);
         }
-        for (k, row) in (self.pos..due).zip(self.rows.by_ref()) {
-            output.insert(row, k as u64 * self.workers + self.worker);
-        }
+        let (workers, worker) = (self.workers, self.worker);
+        output.extend(
+            (self.pos..due)
+                .zip(self.rows.by_ref())
+                .map(|(k, row)| (row, k as u64 * workers + worker)),
+        );
         let first = self.pacing.entry(self.pos, now);
         let last = self.pacing.entry(due - 1, now);
         self.segment = Some((first, last, due - self.pos));

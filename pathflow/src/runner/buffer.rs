@@ -92,6 +92,44 @@ impl<T: Row> Buffer<T> {
         }
     }
 
+    /// Takes one copy of each row of `rows`, read at its offset: like `update` for each, but
+    /// a run of rows that pass unhashed is moved into the container in one loop.
+    pub(crate) fn extend(&mut self, rows: impl IntoIterator<Item = (T, u64)>) {
+        let mut rows = rows.into_iter();
+        loop {
+            let run = if self.wants_positions.get() {
+                0
+            } else {
+                self.consolidation.passing()
+            };
+            if run == 0 {
+                match rows.next() {
+                    Some((row, offset)) => self.update(row, offset, 1),
+                    None => return,
+                }
+                continue;
+            }
+            let slice = pass_slice::<T>();
+            if self.passed.capacity() == 0 {
+                self.passed.reserve_exact(slice);
+            }
+            let room = run.min(slice - self.passed.len());
+            let before = self.passed.len();
+            let epoch = self.epoch;
+            self.passed
+                .extend(rows.by_ref().take(room).map(|(row, _)| (row, epoch, 1)));
+            let took = self.passed.len() - before;
+            self.read += took as u64;
+            self.consolidation.passed(took);
+            if self.passed.len() == slice {
+                self.full.push(std::mem::take(&mut self.passed));
+            }
+            if took < room {
+                return;
+            }
+        }
+    }
+
     /// Like `update`, for a row known by its hash ([`row_hash`]), a test of equality and a
     /// way to make it, called only if the buffer holds no equal row.
     #[inline]
@@ -301,6 +339,41 @@ mod tests {
         assert_eq!(next, rows);
         let (last, filled) = sizes.split_last().expect("containers");
         assert!(filled.iter().all(|&n| n == slice) && *last <= slice);
+    }
+
+    /// Rows taken in bulk come out as the same updates, in the same containers, as rows
+    /// taken one by one, through probes, passing runs and summing alike.
+    #[test]
+    fn rows_taken_in_bulk_are_taken_as_one_by_one() {
+        let distinct = (0..crate::consolidation::PASS_ROWS + 100_000).map(|i| format!("event-{i}"));
+        let repeated = (0..200_000).map(|i| format!("word-{}", i % 500));
+        let rows: Vec<(String, u64)> = distinct
+            .chain(repeated)
+            .enumerate()
+            .map(|(offset, row)| (row, offset as u64))
+            .collect();
+        let (mut one_by_one, mut bulk) = (buffer(), buffer());
+        let mut outputs = [Vec::new(), Vec::new()];
+        for chunk in rows.chunks(7_777) {
+            for (row, offset) in chunk {
+                one_by_one.update(row.clone(), *offset, 1);
+            }
+            bulk.extend(chunk.iter().cloned());
+            for (buffer, output) in [&mut one_by_one, &mut bulk].into_iter().zip(&mut outputs) {
+                if buffer.should_emit_early() {
+                    let mut containers = Vec::new();
+                    buffer.drain_passed(|c| containers.push(std::mem::take(c)));
+                    output.push((drained(buffer), containers));
+                }
+            }
+        }
+        assert_eq!(one_by_one.read, bulk.read);
+        assert_eq!(bulk.read, rows.len() as u64);
+        for (buffer, output) in [&mut one_by_one, &mut bulk].into_iter().zip(&mut outputs) {
+            output.push((drained(buffer), Vec::new()));
+        }
+        assert!(outputs[0].len() > 100, "many early emits");
+        assert_eq!(outputs[0], outputs[1]);
     }
 
     /// Distinct rows pass through in containers of `pass_slice`; repeated rows stay summed
