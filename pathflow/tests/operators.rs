@@ -262,6 +262,9 @@ pipe!(OuterPipe: (Pair, Pair) -> Joined = |a, b| a.join(b, |l| l.0, |r| r.0).out
 
 // Pairs whose values differ in sign are dropped inside the join.
 pipe!(InnerFilterMapPipe: (Pair, Pair) -> Joined = |a, b| a.join(b, |l| l.0, |r| r.0).inner_filter_map(|l, r| (l.1 * r.1 >= 0).then_some((l.0, Some(l.1), Some(r.1)))));
+// Split rows: the left value keeps the key, the right only its value.
+pipe!(SplitInnerPipe: (Pair, Pair) -> Joined = |a, b| a.join_split(b, |l| (l.0, *l), |r| (r.0, r.1)).inner(|l, r| (l.0, Some(l.1), Some(*r))));
+pipe!(SplitLeftPipe: (Pair, Pair) -> Joined = |a, b| a.join_split(b, |l| (l.0, *l), |r| (r.0, r.1)).left(|l, r| (l.0, Some(l.1), r.copied())));
 pipe!(SemiPipe: (Pair, Pair) -> Pair = |a, b| a.join(b, |l| l.0, |r| r.0).semi());
 pipe!(AntiPipe: (Pair, Pair) -> Pair = |a, b| a.join(b, |l| l.0, |r| r.0).anti());
 
@@ -366,6 +369,12 @@ fn join_inner_filter_map_hand() {
 }
 
 #[test]
+fn join_split_hand() {
+    check(SplitInnerPipe, 3, &hand_a(), &hand_b(), inner_ref);
+    check(SplitLeftPipe, 3, &hand_a(), &hand_b(), left_ref);
+}
+
+#[test]
 fn join_semi_and_anti_hand() {
     // a's final rows: (1,10)x2 (1,11) (1,12) (2,20) (4,0); b's keys: 1, 2, 9 (key 1 twice).
     let semi = ms(vec![((1, 10), 2), ((1, 11), 1), ((1, 12), 1), ((2, 20), 1)]);
@@ -412,6 +421,12 @@ proptest! {
     #[test]
     fn join_inner_filter_map_random(a in epochs_of(pair(), OPS), b in epochs_of(pair(), OPS), w in workers()) {
         check(InnerFilterMapPipe, w, &a, &b, inner_filter_map_ref);
+    }
+
+    #[test]
+    fn join_split_random(a in epochs_of(pair(), OPS), b in epochs_of(pair(), OPS), w in workers()) {
+        check(SplitInnerPipe, w, &a, &b, inner_ref);
+        check(SplitLeftPipe, w, &a, &b, left_ref);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use std::rc::Rc;
 
 use crate::mode::Mode;
-use crate::ops::row_wise::key_rows;
+use crate::ops::row_wise::{key_rows, row_wise};
 use crate::ops::totals::distinct_total;
 use crate::order::{Total, Value};
 use crate::panic::guarded;
@@ -19,7 +19,8 @@ pub struct Join<'s, T: 'static, U: 'static, K: 'static, M> {
 
 impl<'s, T: Row, M: Mode> Table<'s, T, M> {
     /// Matches rows of this table and `other` whose keys are equal; finish with
-    /// [`Join::inner`], [`Join::left`], [`Join::right`] or [`Join::outer`].
+    /// [`Join::inner`], [`Join::left`], [`Join::right`] or [`Join::outer`]. See
+    /// [`Table::join_split`] to join on a projection of wide rows.
     pub fn join<U: Row, K: Value>(
         self,
         other: Table<'s, U, M>,
@@ -32,6 +33,55 @@ impl<'s, T: Row, M: Mode> Table<'s, T, M> {
             mode: std::marker::PhantomData,
         }
     }
+}
+
+impl<'s, T: Row, M: Mode> Table<'s, T, M> {
+    /// Matches rows of this table and `other` on a key, like [`Table::join`], but keeps of
+    /// each row only what `left` and `right` split off with its key: `(key, value)`. The
+    /// join's arrangements hold the key once and the value beside it, so a join of wide rows
+    /// on a narrow projection moves and merges only the projection (a `map` before
+    /// [`Table::join`] would keep the key twice: inside the row and as the key).
+    ///
+    /// The finishing functions, and [`Join::semi`]/[`Join::anti`], see the values: keep in
+    /// one of them what the output needs of the key.
+    ///
+    /// ```
+    /// use pathflow::prelude::*;
+    ///
+    /// /// Each auction's bid prices: (auction, price), from auctions (id, seller) and bids
+    /// /// (auction, bidder, price).
+    /// fn prices<'s, M: Mode>(
+    ///     auctions: Table<'s, (u64, u64), M>,
+    ///     bids: Table<'s, (u64, u64, u64), M>,
+    /// ) -> Table<'s, (u64, u64), M> {
+    ///     auctions
+    ///         .join_split(bids, |a| (a.0, a.0), |b| (b.0, b.2))
+    ///         .inner(|&id, &price| (id, price))
+    /// }
+    /// ```
+    pub fn join_split<U: Row, K: Value, V: Row, W: Row>(
+        self,
+        other: Table<'s, U, M>,
+        left: impl Fn(&T) -> (K, V) + 'static,
+        right: impl Fn(&U) -> (K, W) + 'static,
+    ) -> Join<'s, V, W, K, M> {
+        Join {
+            left: split_rows(self.rows, left),
+            right: split_rows(other.rows, right),
+            mode: std::marker::PhantomData,
+        }
+    }
+}
+
+/// Each row of `rows` as `(key, value)`, by `split`.
+fn split_rows<'s, T: Row, K: Value, V: Row>(
+    rows: Collection<'s, T>,
+    split: impl Fn(&T) -> (K, V) + 'static,
+) -> Collection<'s, (Total<K>, V)> {
+    row_wise(rows, "join key", move |row, epoch, diff, out| {
+        let (key, value) = split(row);
+        out.push(((Total(key), value), epoch, diff));
+    })
 }
 
 impl<'s, T: Row, U: Row, K: Value, M: Mode> Join<'s, T, U, K, M> {

@@ -36,18 +36,20 @@ pub fn q3<'s, M: Mode>(
     persons: Table<'s, Person, M>,
     auctions: Table<'s, Auction, M>,
 ) -> Table<'s, Q3, M> {
-    let sellers = persons
-        .filter(|p| local(&p.state))
-        .map(|p| (p.id, p.name.clone(), p.city.clone(), p.state.clone()));
-    let opened = auctions
-        .filter(|a| a.category == 10)
-        .map(|a| (a.seller, a.id));
-    opened.join(sellers, |a| a.0, |p| p.0).inner(|a, p| Q3 {
-        name: p.1.clone(),
-        city: p.2.clone(),
-        state: p.3.clone(),
-        id: a.1,
-    })
+    let sellers = persons.filter(|p| local(&p.state));
+    let opened = auctions.filter(|a| a.category == 10);
+    opened
+        .join_split(
+            sellers,
+            |a| (a.seller, a.id),
+            |p| (p.id, (p.name.clone(), p.city.clone(), p.state.clone())),
+        )
+        .inner(|&id, (name, city, state)| Q3 {
+            name: name.clone(),
+            city: city.clone(),
+            state: state.clone(),
+            id,
+        })
 }
 
 /// q3 over the event tables.

@@ -47,11 +47,13 @@ pub fn winners<'s, M: Mode>(
     auctions: Table<'s, Auction, M>,
     bids: Table<'s, Bid, M>,
 ) -> Table<'s, Winner, M> {
-    let opened = auctions.map(|a| (a.id, a.category, a.seller, a.date_time, a.expires));
-    let placed = bids.map(|b| (b.auction, b.price, b.date_time));
-    opened
-        .join(placed, |a| a.0, |b| b.0)
-        .inner_filter_map(|a, b| (a.3 <= b.2 && b.2 <= a.4).then_some((*a, b.1)))
+    auctions
+        .join_split(
+            bids,
+            |a| (a.id, (a.id, a.category, a.seller, a.date_time, a.expires)),
+            |b| (b.auction, (b.price, b.date_time)),
+        )
+        .inner_filter_map(|a, &(price, at)| (a.3 <= at && at <= a.4).then_some((*a, price)))
         .group_by(|(a, _)| (a.0, a.1, a.2, a.4))
         .reduce(
             |r| r.max(|(_, price)| *price),

@@ -50,11 +50,15 @@ pub fn q6<'s, M: Mode>(
         .group_by(|_| ())
         .reduce(|r| r.max(|t| *t), |_, latest| latest);
     winners(auctions, bids)
-        .join(now, |_| (), |_| ())
-        .inner_filter_map(|w, now| (w.expires <= *now).then(|| w.clone()))
-        .group_by(|w| w.seller)
+        .join_split(
+            now,
+            |w| ((), (w.seller, w.expires, w.id, w.price)),
+            |&now| ((), now),
+        )
+        .inner_filter_map(|&closed, &now| (closed.1 <= now).then_some(closed))
+        .group_by(|&(seller, ..)| seller)
         .reduce(
-            |r| r.collect(|w| (w.expires, w.id, w.price)),
+            |r| r.collect(|&(_, expires, id, price)| (expires, id, price)),
             |&seller, closed| Q6 {
                 seller,
                 avg: Total(average_of_last(&closed)),

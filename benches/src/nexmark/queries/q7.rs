@@ -54,13 +54,12 @@ pub fn q7<'s, M: Mode>(bids: Table<'s, Bid, M>) -> Table<'s, Q7, M> {
             |r| r.max(|&(_, price)| price),
             |&window, price| (window, price),
         );
-    bids.map(|b| Q7::from(b))
-        .join(
-            highest,
-            |b| (tumbling(b.date_time, SIZE_MS), b.price),
-            |&top| top,
-        )
-        .inner(|b, _| b.clone())
+    bids.join_split(
+        highest,
+        |b| ((tumbling(b.date_time, SIZE_MS), b.price), Q7::from(b)),
+        |&top| (top, ()),
+    )
+    .semi()
 }
 
 /// q7 over the event tables.
