@@ -99,6 +99,12 @@ impl<T: Row, M: Mode> Source<M> for ShareSource<T> {
     }
 }
 
+/// How many rows one poll pushes at most: [`MAX_BATCH`], and no more than 2 MiB of them,
+/// as much as dd's batch input (timely's `to_stream`) emits per activation.
+fn poll_rows<T>() -> usize {
+    ((2 << 20) / std::mem::size_of::<T>().max(1)).clamp(1, MAX_BATCH)
+}
+
 struct ShareReader<T> {
     rows: std::vec::IntoIter<T>,
     len: usize,
@@ -117,7 +123,10 @@ impl<T: Row> SourceReader<T> for ShareReader<T> {
             return Ok(Poll::Finished);
         }
         let now = Instant::now();
-        let due = self.pacing.due(now, self.len).min(self.pos + MAX_BATCH);
+        let due = self
+            .pacing
+            .due(now, self.len)
+            .min(self.pos + poll_rows::<T>());
         if due == self.pos {
             return Ok(Poll::Pending);
         }

@@ -23,6 +23,10 @@ use crate::table::{Collection, Epoch, Positions, Table};
 
 /// How long one activation may poll a reader before yielding to other operators.
 const TIME_SLICE: Duration = Duration::from_millis(5);
+/// How many bytes of updates one activation emits at most before yielding, so that the
+/// operators downstream take each container while it is still in cache and its memory is
+/// reused for the next (timely's `to_stream` yields after as much).
+const YIELD_BYTES: usize = 2 << 20;
 /// How many commit intervals the sinks may lag before sources stop reading.
 const EPOCHS_IN_FLIGHT: u64 = 8;
 
@@ -141,19 +145,31 @@ fn operator<'s, T: Row>(
                 }
             }
 
+            // Emits the buffer's updates; returns how many.
             let mut emit = |buffer: &mut Buffer<T>,
                             rows_cap: &Capability<Epoch>,
                             positioned_cap: &Capability<Epoch>| {
                 let epoch = buffer.epoch;
+                let mut count = 0;
                 let mut rows = rows_output.activate();
                 let mut session = rows.session(rows_cap);
-                buffer.drain_rows(|row, diff| session.give((row, epoch, diff)));
-                buffer.drain_passed(|container| session.give_container(container));
+                buffer.drain_rows(|row, diff| {
+                    count += 1;
+                    session.give((row, epoch, diff));
+                });
+                buffer.drain_passed(|container| {
+                    count += container.len();
+                    session.give_container(container);
+                });
                 drop(session);
                 drop(rows);
                 let mut positioned = positioned_output.activate();
                 let mut session = positioned.session(positioned_cap);
-                buffer.drain_positioned(|row, diff| session.give((row, epoch, diff)));
+                buffer.drain_positioned(|row, diff| {
+                    count += 1;
+                    session.give((row, epoch, diff));
+                });
+                count
             };
 
             let finish = |buffer: &Buffer<T>| {
@@ -191,6 +207,8 @@ fn operator<'s, T: Row>(
             }
 
             let started = Instant::now();
+            let mut emitted_updates = 0;
+            let yield_updates = YIELD_BYTES / std::mem::size_of::<(T, Epoch, isize)>().max(1);
             let policy = shared.args.on_error;
             let error_log = shared.error_log.clone();
             let mut record = |error: InputError| error_log.record(error, policy);
@@ -249,9 +267,9 @@ fn operator<'s, T: Row>(
                     }
                     Ok(Poll::Ready) => {
                         if buffer.should_emit_early() {
-                            emit(&mut buffer, rows_cap, positioned_cap);
+                            emitted_updates += emit(&mut buffer, rows_cap, positioned_cap);
                         }
-                        if started.elapsed() >= TIME_SLICE {
+                        if started.elapsed() >= TIME_SLICE || emitted_updates >= yield_updates {
                             activator.activate();
                             return;
                         }
