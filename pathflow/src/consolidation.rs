@@ -157,12 +157,14 @@ impl Consolidation {
     pub(crate) fn sampled(&mut self, hash: u64) {
         self.sample.insert(hash);
         self.seen += 1;
-        let end = self.seen >= PROBE_ROWS
-            || (self.seen == EARLY_PROBE_ROWS && self.sample.estimate() * 100 >= self.seen * 99);
-        if end {
-            self.new = self.sample.estimate();
-            self.sample.clear();
-            self.judge();
+        let full = self.seen >= PROBE_ROWS;
+        if full || self.seen == EARLY_PROBE_ROWS {
+            let distinct = self.sample.estimate();
+            if full || distinct * 100 >= self.seen * 99 {
+                self.new = distinct;
+                self.sample.clear();
+                self.judge();
+            }
         }
     }
 

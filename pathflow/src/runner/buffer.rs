@@ -109,21 +109,15 @@ impl<T: Row> Buffer<T> {
                 }
                 continue;
             }
-            let slice = pass_slice::<T>();
-            if self.passed.capacity() == 0 {
-                self.passed.reserve_exact(slice);
-            }
-            let room = run.min(slice - self.passed.len());
-            let before = self.passed.len();
             let epoch = self.epoch;
-            self.passed
-                .extend(rows.by_ref().take(room).map(|(row, _)| (row, epoch, 1)));
-            let took = self.passed.len() - before;
+            let passed = self.filling();
+            let room = run.min(pass_slice::<T>() - passed.len());
+            let before = passed.len();
+            passed.extend(rows.by_ref().take(room).map(|(row, _)| (row, epoch, 1)));
+            let took = passed.len() - before;
             self.read += took as u64;
             self.consolidation.passed(took);
-            if self.passed.len() == slice {
-                self.full.push(std::mem::take(&mut self.passed));
-            }
+            self.close_if_full();
             if took < room {
                 return;
             }
@@ -186,13 +180,25 @@ impl<T: Row> Buffer<T> {
 
     #[inline]
     fn pass(&mut self, row: T, diff: isize) {
-        let slice = pass_slice::<T>();
+        let epoch = self.epoch;
+        self.filling().push((row, epoch, diff));
+        self.close_if_full();
+    }
+
+    /// The container of passed updates being filled, with room for [`pass_slice`] of them.
+    #[inline]
+    fn filling(&mut self) -> &mut Vec<(T, Epoch, isize)> {
         if self.passed.capacity() == 0 {
             // The last container was taken whole: the next one is as large.
-            self.passed.reserve_exact(slice);
+            self.passed.reserve_exact(pass_slice::<T>());
         }
-        self.passed.push((row, self.epoch, diff));
-        if self.passed.len() == slice {
+        &mut self.passed
+    }
+
+    /// Moves the container being filled to the full ones once it holds [`pass_slice`].
+    #[inline]
+    fn close_if_full(&mut self) {
+        if self.passed.len() == pass_slice::<T>() {
             self.full.push(std::mem::take(&mut self.passed));
         }
     }
