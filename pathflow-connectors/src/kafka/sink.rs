@@ -83,9 +83,12 @@ impl<T: Schema> KafkaSink<T> {
         let reports = Arc::new(Mutex::new(Reports::default()));
         // Batches of a few milliseconds: a broker pays per request, and a 1 ms linger at
         // tens of thousands of messages a second queues requests faster than it answers.
+        // Idempotence keeps each partition's messages in the order they were sent, without
+        // duplicates, when librdkafka retries a request while later ones are in flight: a
+        // change stream read out of order shows a retraction before its insertion.
         let producer: BaseProducer<DeliveryContext> = self
             .config
-            .client_config(&[("linger.ms", "5")])
+            .client_config(&[("linger.ms", "5"), ("enable.idempotence", "true")])
             .create_with_context(DeliveryContext(Arc::clone(&reports)))
             .map_err(|e| Error::connector(&name, self.config.redact(&e.to_string())))?;
         Ok(Box::new(KafkaWriter {
