@@ -7,6 +7,7 @@ use differential_dataflow::difference::{Abelian, IsZero, Monoid, Semigroup};
 use serde::{Deserialize, Serialize};
 
 use crate::mode::Mode;
+use crate::ops::arrange::reduce;
 use crate::ops::combine::lift_and_combine;
 use crate::ops::totals;
 use crate::order::{Total, Value};
@@ -126,20 +127,20 @@ impl<'s, T: Row, K: Value, M: Mode> GroupBy<'s, T, K, M> {
                 guarded("reduce", &key.0, || build(&key.0, aggregate))
             })
         } else {
-            lifted
-                .reduce_named(
-                    "Reduce",
-                    move |key: &Total<K>, group, output: &mut Vec<(U, isize)>| {
-                        let mut acc = R::Acc::zero();
-                        for (_, diff) in group.iter() {
-                            acc.plus_equals(&diff.acc);
-                        }
-                        let values = group.iter().map(|(value, diff)| (*value, diff.count));
-                        let aggregate = reducer.finish(&acc, values);
-                        output.push((guarded("reduce", &key.0, || build(&key.0, aggregate)), 1));
-                    },
-                )
-                .map(|(_, row)| row)
+            reduce(
+                lifted,
+                "Reduce",
+                move |key: &Total<K>, group, output: &mut Vec<(U, isize)>| {
+                    let mut acc = R::Acc::zero();
+                    for (_, diff) in group.iter() {
+                        acc.plus_equals(&diff.acc);
+                    }
+                    let values = group.iter().map(|(value, diff)| (*value, diff.count));
+                    let aggregate = reducer.finish(&acc, values);
+                    output.push((guarded("reduce", &key.0, || build(&key.0, aggregate)), 1));
+                },
+            )
+            .map(|(_, row)| row)
         };
         Table::<T, M>::derived(rows)
     }

@@ -3,6 +3,7 @@
 use std::rc::Rc;
 
 use crate::mode::Mode;
+use crate::ops::arrange::{antijoin, by_key, join_map, semijoin};
 use crate::ops::row_wise::{key_rows, row_wise};
 use crate::ops::totals::distinct_total;
 use crate::order::{Total, Value};
@@ -111,12 +112,9 @@ impl<'s, T: Row, U: Row, K: Value, M: Mode> Join<'s, T, U, K, M> {
         self,
         f: impl Fn(&T, &U) -> Option<O> + 'static,
     ) -> Table<'s, O, M> {
-        let rows = self
-            .left
-            .arrange_by_key()
-            .join_core(self.right.arrange_by_key(), move |_key, l, r| {
-                guarded("join", &(l, r), || f(l, r))
-            });
+        let rows = by_key(self.left).join_core(by_key(self.right), move |_key, l, r| {
+            guarded("join", &(l, r), || f(l, r))
+        });
         Table::<T, M>::derived(rows)
     }
 
@@ -137,14 +135,14 @@ impl<'s, T: Row, U: Row, K: Value, M: Mode> Join<'s, T, U, K, M> {
     /// ```
     pub fn semi(self) -> Table<'s, T, M> {
         let right_keys = keys_of(&self.right);
-        let rows = self.left.semijoin(right_keys).map(|(_, l)| l);
+        let rows = semijoin(self.left, right_keys).map(|(_, l)| l);
         Table::<T, M>::derived(rows)
     }
 
     /// The left rows with no match: SQL's `WHERE NOT EXISTS`, a left antijoin.
     pub fn anti(self) -> Table<'s, T, M> {
         let right_keys = keys_of(&self.right);
-        let rows = self.left.antijoin(right_keys).map(|(_, l)| l);
+        let rows = antijoin(self.left, right_keys).map(|(_, l)| l);
         Table::<T, M>::derived(rows)
     }
 
@@ -153,13 +151,11 @@ impl<'s, T: Row, U: Row, K: Value, M: Mode> Join<'s, T, U, K, M> {
         let f = Rc::new(f);
         let g = Rc::clone(&f);
         let right_keys = keys_of(&self.right);
-        let matched = self.left.clone().join_map(self.right, move |_key, l, r| {
+        let matched = join_map(self.left.clone(), self.right, move |_key, l, r| {
             guarded("join", &(l, r), || g(l, Some(r)))
         });
-        let unmatched = self
-            .left
-            .antijoin(right_keys)
-            .map(move |(_, l)| guarded("join", &l, || f(&l, None)));
+        let unmatched =
+            antijoin(self.left, right_keys).map(move |(_, l)| guarded("join", &l, || f(&l, None)));
         Table::<T, M>::derived(matched.concat(unmatched))
     }
 
@@ -168,13 +164,11 @@ impl<'s, T: Row, U: Row, K: Value, M: Mode> Join<'s, T, U, K, M> {
         let f = Rc::new(f);
         let g = Rc::clone(&f);
         let left_keys = keys_of(&self.left);
-        let matched = self.left.join_map(self.right.clone(), move |_key, l, r| {
+        let matched = join_map(self.left, self.right.clone(), move |_key, l, r| {
             guarded("join", &(l, r), || g(Some(l), r))
         });
-        let unmatched = self
-            .right
-            .antijoin(left_keys)
-            .map(move |(_, r)| guarded("join", &r, || f(None, &r)));
+        let unmatched =
+            antijoin(self.right, left_keys).map(move |(_, r)| guarded("join", &r, || f(None, &r)));
         Table::<T, M>::derived(matched.concat(unmatched))
     }
 
@@ -187,19 +181,12 @@ impl<'s, T: Row, U: Row, K: Value, M: Mode> Join<'s, T, U, K, M> {
         let (g, h) = (Rc::clone(&f), Rc::clone(&f));
         let left_keys = keys_of(&self.left);
         let right_keys = keys_of(&self.right);
-        let matched = self
-            .left
-            .clone()
-            .join_map(self.right.clone(), move |_key, l, r| {
-                guarded("join", &(l, r), || g(Some(l), Some(r)))
-            });
-        let left_only = self
-            .left
-            .antijoin(right_keys)
+        let matched = join_map(self.left.clone(), self.right.clone(), move |_key, l, r| {
+            guarded("join", &(l, r), || g(Some(l), Some(r)))
+        });
+        let left_only = antijoin(self.left, right_keys)
             .map(move |(_, l)| guarded("join", &l, || h(Some(&l), None)));
-        let right_only = self
-            .right
-            .antijoin(left_keys)
+        let right_only = antijoin(self.right, left_keys)
             .map(move |(_, r)| guarded("join", &r, || f(None, Some(&r))));
         Table::<T, M>::derived(matched.concat(left_only).concat(right_only))
     }

@@ -2,6 +2,7 @@
 //! `intersect`.
 
 use crate::mode::Mode;
+use crate::ops::arrange::{antijoin, reduce, semijoin};
 use crate::ops::totals::distinct_total;
 use crate::order::{Total, Value};
 use crate::panic::guarded;
@@ -31,30 +32,28 @@ impl<'s, T: Row, M: Mode> Table<'s, T, M> {
                 (position, row),
             )
         });
-        let rows = keyed
-            .reduce_named(
-                "Deduplicate",
-                move |_key, versions: &[(&(Position, T), isize)], output| {
-                    let mut current: Option<&T> = None;
-                    for ((_, row), copies) in versions {
-                        for _ in 0..(*copies).max(0) {
-                            let take = match current {
-                                None => true,
-                                Some(current) => {
-                                    guarded("deduplicate", row, || accept(row, current))
-                                }
-                            };
-                            if take {
-                                current = Some(row);
-                            }
+        let rows = reduce(
+            keyed,
+            "Deduplicate",
+            move |_key, versions: &[(&(Position, T), isize)], output| {
+                let mut current: Option<&T> = None;
+                for ((_, row), copies) in versions {
+                    for _ in 0..(*copies).max(0) {
+                        let take = match current {
+                            None => true,
+                            Some(current) => guarded("deduplicate", row, || accept(row, current)),
+                        };
+                        if take {
+                            current = Some(row);
                         }
                     }
-                    if let Some(row) = current {
-                        output.push((row.clone(), 1));
-                    }
-                },
-            )
-            .map(|(_, row)| row);
+                }
+                if let Some(row) = current {
+                    output.push((row.clone(), 1));
+                }
+            },
+        )
+        .map(|(_, row)| row);
         Table::<T, M>::derived(rows)
     }
 }
@@ -68,51 +67,40 @@ impl<'s, T: Schema, M: Mode> Table<'s, T, M> {
         let keyed = self
             .positioned("upsert")
             .map(|(row, position)| (row.primary_key(), (position, row)));
-        let rows = keyed
-            .reduce_named(
-                "Upsert",
-                |_key, versions: &[(&(Position, T), isize)], output| {
-                    if let Some(((_, row), _)) =
-                        versions.iter().rev().find(|(_, copies)| *copies > 0)
-                    {
-                        output.push((row.clone(), 1));
-                    }
-                },
-            )
-            .map(|(_, row)| row);
+        let rows = reduce(
+            keyed,
+            "Upsert",
+            |_key, versions: &[(&(Position, T), isize)], output| {
+                if let Some(((_, row), _)) = versions.iter().rev().find(|(_, copies)| *copies > 0) {
+                    output.push((row.clone(), 1));
+                }
+            },
+        )
+        .map(|(_, row)| row);
         Table::<T, M>::derived(rows)
     }
 
     /// This table's rows, with rows of `other` replacing those of the same primary key.
     pub fn update_rows(self, other: Self) -> Self {
         let other_keys = distinct_total(keys(&other.rows));
-        let kept = self
-            .rows
-            .map(|row| (row.primary_key(), row))
-            .antijoin(other_keys)
-            .map(|(_, row)| row);
+        let kept =
+            antijoin(self.rows.map(|row| (row.primary_key(), row)), other_keys).map(|(_, row)| row);
         Table::<T, M>::derived(kept.concat(other.rows))
     }
 
     /// The rows whose primary key does not occur in `other`.
     pub fn difference<U: Schema<Key = T::Key>>(self, other: Table<'s, U, M>) -> Self {
         let other_keys = distinct_total(keys(&other.rows));
-        let rows = self
-            .rows
-            .map(|row| (row.primary_key(), row))
-            .antijoin(other_keys)
-            .map(|(_, row)| row);
+        let rows =
+            antijoin(self.rows.map(|row| (row.primary_key(), row)), other_keys).map(|(_, row)| row);
         Table::<T, M>::derived(rows)
     }
 
     /// The rows whose primary key occurs in `other`.
     pub fn intersect<U: Schema<Key = T::Key>>(self, other: Table<'s, U, M>) -> Self {
         let other_keys = distinct_total(keys(&other.rows));
-        let rows = self
-            .rows
-            .map(|row| (row.primary_key(), row))
-            .semijoin(other_keys)
-            .map(|(_, row)| row);
+        let rows =
+            semijoin(self.rows.map(|row| (row.primary_key(), row)), other_keys).map(|(_, row)| row);
         Table::<T, M>::derived(rows)
     }
 }

@@ -1,5 +1,6 @@
 //! Stateful table operators, one family per file.
 
+pub(crate) mod arrange;
 mod combine;
 mod group;
 mod join;

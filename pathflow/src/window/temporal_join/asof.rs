@@ -6,6 +6,7 @@ use std::rc::Rc;
 use serde::{Deserialize, Serialize};
 
 use crate::mode::Mode;
+use crate::ops::arrange::reduce;
 use crate::order::{Total, Value};
 use crate::panic::guarded;
 use crate::schema::Row;
@@ -128,20 +129,20 @@ impl<'s, T: Row, U: Row, K: Value, M: Mode> AsofJoin<'s, T, U, K, M> {
                 )
             })
         });
-        left.concat(right)
-            .reduce_named(
-                "AsofJoin",
-                |_key, rows: &[(&Timed<T, U>, isize)], output| {
-                    let mut latest: Option<&U> = None;
-                    for ((_, side), copies) in rows {
-                        match side {
-                            Side::Right(r) if *copies > 0 => latest = Some(r),
-                            Side::Right(_) => {}
-                            Side::Left(l) => output.push(((l.clone(), latest.cloned()), *copies)),
-                        }
+        reduce(
+            left.concat(right),
+            "AsofJoin",
+            |_key, rows: &[(&Timed<T, U>, isize)], output| {
+                let mut latest: Option<&U> = None;
+                for ((_, side), copies) in rows {
+                    match side {
+                        Side::Right(r) if *copies > 0 => latest = Some(r),
+                        Side::Right(_) => {}
+                        Side::Left(l) => output.push(((l.clone(), latest.cloned()), *copies)),
                     }
-                },
-            )
-            .map(|(_, matched)| matched)
+                }
+            },
+        )
+        .map(|(_, matched)| matched)
     }
 }

@@ -4,6 +4,7 @@ use std::marker::PhantomData;
 use std::rc::Rc;
 
 use crate::mode::Mode;
+use crate::ops::arrange::join_map;
 use crate::order::{Total, Value};
 use crate::panic::guarded;
 use crate::schema::Row;
@@ -167,7 +168,7 @@ impl<'s, T: Row, U: Row, K: Value, M: Mode> IntervalJoin<'s, T, U, K, M> {
             let buckets = bucket(at + interval.lower)..=bucket(at + interval.upper);
             buckets.map(move |b| ((key.clone(), b), (at, row.clone())))
         });
-        let pairs = left.join_map(right, move |_, (left_at, l), (right_at, r)| {
+        let pairs = join_map(left, right, move |_, (left_at, l), (right_at, r)| {
             interval
                 .holds(*left_at, *right_at)
                 .then(|| (l.clone(), r.clone()))

@@ -2,6 +2,7 @@
 
 use std::rc::Rc;
 
+use crate::ops::arrange::antijoin;
 use crate::ops::totals::distinct_total;
 use crate::panic::guarded;
 use crate::schema::Row;
@@ -60,7 +61,5 @@ impl<'s, A: Row, B: Row> Matches<'s, A, B> {
 
 /// The rows of `all` (with their multiplicities) that are not among `matched`.
 fn unmatched<'s, A: Row>(all: Collection<'s, A>, matched: Collection<'s, A>) -> Collection<'s, A> {
-    all.map(|a| (a, ()))
-        .antijoin(distinct_total(matched))
-        .map(|(a, ())| a)
+    antijoin(all.map(|a| (a, ())), distinct_total(matched)).map(|(a, ())| a)
 }

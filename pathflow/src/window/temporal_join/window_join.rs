@@ -4,6 +4,7 @@ use std::marker::PhantomData;
 use std::rc::Rc;
 
 use crate::mode::Mode;
+use crate::ops::arrange::{join_map, reduce};
 use crate::ops::totals::distinct_total;
 use crate::order::{Total, Value};
 use crate::panic::guarded;
@@ -173,7 +174,8 @@ impl<'s, T: Row, U: Row, K: Value, M: Mode> WindowJoin<'s, T, U, K, M> {
         let by_window = |placed: Collection<'s, Placed<K, T>>| {
             placed.map(|(key, start, end, row)| ((key, start, end), row))
         };
-        let pairs = by_window(left.clone()).join_map(
+        let pairs = join_map(
+            by_window(left.clone()),
             right
                 .clone()
                 .map(|(key, start, end, row)| ((key, start, end), row)),
@@ -222,28 +224,28 @@ fn sessions_of<'s, K: Value>(
     times: Collection<'s, (Total<K>, Timestamp)>,
     gap: crate::time::Duration,
 ) -> Collection<'s, SessionOf<K>> {
-    distinct_total(times)
-        .reduce_named(
-            "WindowJoinSessions",
-            move |_key, times: &[(&Timestamp, isize)], output| {
-                let mut session: Vec<Timestamp> = Vec::new();
-                let flush = |session: &mut Vec<Timestamp>, output: &mut Vec<(_, isize)>| {
-                    if let (Some(first), Some(last)) =
-                        (session.first().copied(), session.last().copied())
-                    {
-                        output.extend(session.drain(..).map(|at| ((at, first, last), 1)));
-                    }
-                };
-                for (at, _) in times {
-                    if session.last().is_some_and(|last| **at - *last >= gap) {
-                        flush(&mut session, output);
-                    }
-                    session.push(**at);
+    reduce(
+        distinct_total(times),
+        "WindowJoinSessions",
+        move |_key, times: &[(&Timestamp, isize)], output| {
+            let mut session: Vec<Timestamp> = Vec::new();
+            let flush = |session: &mut Vec<Timestamp>, output: &mut Vec<(_, isize)>| {
+                if let (Some(first), Some(last)) =
+                    (session.first().copied(), session.last().copied())
+                {
+                    output.extend(session.drain(..).map(|at| ((at, first, last), 1)));
                 }
-                flush(&mut session, output);
-            },
-        )
-        .map(|(key, (at, first, last))| ((key, at), (first, last)))
+            };
+            for (at, _) in times {
+                if session.last().is_some_and(|last| **at - *last >= gap) {
+                    flush(&mut session, output);
+                }
+                session.push(**at);
+            }
+            flush(&mut session, output);
+        },
+    )
+    .map(|(key, (at, first, last))| ((key, at), (first, last)))
 }
 
 /// Rows `(key, time, row)` in the session of their time.
@@ -251,8 +253,9 @@ fn in_session<'s, K: Value, R: Row>(
     rows: Collection<'s, (Total<K>, Timestamp, R)>,
     sessions: Collection<'s, SessionOf<K>>,
 ) -> Collection<'s, Placed<K, R>> {
-    rows.map(|(key, at, row)| ((key, at), row))
-        .join_map(sessions, |(key, _), row, (first, last)| {
-            (key.clone(), *first, *last, row.clone())
-        })
+    join_map(
+        rows.map(|(key, at, row)| ((key, at), row)),
+        sessions,
+        |(key, _), row, (first, last)| (key.clone(), *first, *last, row.clone()),
+    )
 }
