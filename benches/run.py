@@ -9,6 +9,11 @@ virtualenv, target/pathway-venv, is missing: `python3 -m venv target/pathway-ven
 target/pathway-venv/bin/pip install pathway`). Finally streaming word count is run at
 increasing rates for the latency curve.
 
+With valgrind installed it also counts the instructions pathflow and dd execute on each
+workload (`--instructions N` events; callgrind, inside the workers' step loop only, so input
+generation and start-up are left out). Instruction counts are the same from run to run
+whatever else the machine does, where wall-clock rates on a shared VM drift by up to 2x.
+
 Usage (from the repository root): python3 benches/run.py [--events N] [--words N] [--runs R]
 """
 
@@ -16,6 +21,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -49,6 +55,21 @@ def pathway(query, directory, events, workers):
         raise RuntimeError(f"pathway {query} failed:\n{out.stderr[-2000:]}")
     line = next(l for l in out.stdout.splitlines() if l.startswith("RESULT "))
     return json.loads(line[len("RESULT "):])
+
+
+def instructions(args):
+    """Instructions executed inside timely's step loop by `bench args` (one worker), counted
+    by valgrind's callgrind: deterministic for a given binary and input."""
+    out = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--collect-atstart=no",
+         "--toggle-collect=*Worker*step_or_park*", "--callgrind-out-file=/dev/null",
+         BENCH, *args],
+        capture_output=True, text=True, cwd=ROOT,
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"callgrind bench {' '.join(args)} failed:\n{out.stderr[-2000:]}")
+    refs = next(l for l in out.stderr.splitlines() if "I   refs:" in l)
+    return int(refs.split(":", 1)[1].strip().replace(",", ""))
 
 
 def median_of(runs, key):
@@ -113,6 +134,8 @@ def main():
                         help="streaming word count rates (events/s) for the latency curve")
     parser.add_argument("--seconds", type=float, default=5.0,
                         help="seconds of input per latency run")
+    parser.add_argument("--instructions", type=int, default=1_000_000,
+                        help="events (or words) per callgrind instruction count; 0 skips them")
     parser.add_argument("--no-build", action="store_true",
                         help="use target/release/bench as it is")
     args = parser.parse_args()
@@ -134,6 +157,13 @@ def main():
         row.update(measure(common, systems, args.runs))
         for system in systems:
             print(query, system, row[system], file=sys.stderr)
+        if args.instructions and shutil.which("valgrind"):
+            counted = ["--query", query, "--events", str(args.instructions), "--workers", "1"]
+            row["instructions"] = {
+                system: instructions(counted + ["--system", system])
+                for system in ["pathflow", "dd"]
+            }
+            print(query, "instructions", row["instructions"], file=sys.stderr)
         if query in PATHWAY_QUERIES and os.path.exists(PATHWAY_PYTHON):
             directory = os.path.join(data, f"dump-{query}-{size}")
             bench(common + ["--system", "dd", "--dump", directory])
@@ -165,6 +195,7 @@ def main():
 def write_readme(args, rows, curve, seconds):
     command = (f"python3 benches/run.py --events {args.events} --words {args.words} "
                f"--runs {args.runs} --pathway-runs {args.pathway_runs} "
+               f"--instructions {args.instructions} "
                f"--workers {args.workers} --rates {args.rates} --seconds {args.seconds}")
     pathway_note = ("Pathway: " + subprocess.run(
         [PATHWAY_PYTHON, "-c", "import pathway; print(pathway.__version__)"],
@@ -182,12 +213,13 @@ def write_readme(args, rows, curve, seconds):
         "peak memory is the process's peak resident set during the run, input included.",
         "",
         "| query | events | pathflow | dd | floor | Pathway | pathflow/dd | paired "
-        "| pathflow/floor | pathflow/Pathway | peak MiB pathflow / dd | same result |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| pathflow/floor | pathflow/Pathway | instructions pathflow/dd "
+        "| peak MiB pathflow / dd | same result |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for row in rows:
         pf, dd = row["pathflow"], row["dd"]
-        floor, pw_ = row.get("floor"), row.get("pathway")
+        floor, pw_, counts = row.get("floor"), row.get("pathway"), row.get("instructions")
         same = "yes" if pf["fingerprint"] == dd["fingerprint"] and (
             floor is None or floor["fingerprint"] == pf["fingerprint"]) else "**no**"
         # Times, not rates, for the floor: pathflow/floor is how many times the floor's time.
@@ -199,6 +231,7 @@ def write_readme(args, rows, curve, seconds):
             f"| {fmt_ratio(pf['events_per_s'], dd['events_per_s'])} "
             f"| {paired_ratio(row):.2f}× | {vs_floor} "
             f"| {fmt_ratio(pf['events_per_s'], pw_ and pw_['events_per_s'])} "
+            f"| {fmt_ratio(counts and counts['pathflow'], counts and counts['dd'])} "
             f"| {pf['peak_mib']:.0f} / {dd['peak_mib']:.0f} | {same} |"
         )
     lines += [
@@ -206,7 +239,10 @@ def write_readme(args, rows, curve, seconds):
         "pathflow/dd and pathflow/Pathway are throughput ratios (above 1: pathflow faster); "
         "paired is the median of pathflow/dd over the rounds of the interleaved runs "
         "(pathflow, dd, pathflow, dd, …), steadier when the machine's speed drifts; "
-        "pathflow/floor is pathflow's time over the floor's (the target is at most 1.2×).",
+        "pathflow/floor is pathflow's time over the floor's (the target is at most 1.2×); "
+        f"instructions pathflow/dd is the ratio of instructions executed on "
+        f"{args.instructions:,} events (below 1: pathflow executes fewer), counted by "
+        "callgrind inside the workers' step loop, the same from run to run.",
         "",
         f"Streaming word count, {args.workers} worker(s), input paced at the rate for "
         f"{args.seconds:g} s, latency from an event's entry to the output epoch reflecting it "
