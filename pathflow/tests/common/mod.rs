@@ -713,10 +713,31 @@ pub fn exit_with(outcome: pathflow::Result<pathflow::RunReport>) -> ! {
 }
 
 /// `n` loopback addresses whose ports were free a moment ago.
+///
+/// The ports are drawn at random from the 12,000 below the kernel's ephemeral range, not
+/// handed out by the kernel: between this check and the cluster binding them, the kernel
+/// gives ephemeral ports to every outgoing connection of the tests running beside this one
+/// (seen: "Address already in use"), while nothing takes a port below that range unasked.
 pub fn free_addresses(n: usize) -> Vec<String> {
-    let listeners: Vec<std::net::TcpListener> = (0..n)
-        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port"))
-        .collect();
+    use std::hash::BuildHasher;
+    let ephemeral_low = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|range| range.split_whitespace().next()?.parse::<u32>().ok())
+        .unwrap_or(32768);
+    let low = ephemeral_low.saturating_sub(12_000).max(1024);
+    let random = std::collections::hash_map::RandomState::new();
+    let mut listeners: Vec<std::net::TcpListener> = Vec::with_capacity(n);
+    for attempt in 0u64.. {
+        if listeners.len() == n {
+            break;
+        }
+        assert!(attempt < 10_000, "no free loopback port below {ephemeral_low}");
+        let span = u64::from(ephemeral_low.saturating_sub(low).max(1));
+        let port = low + (random.hash_one(attempt) % span) as u32;
+        if let Ok(listener) = std::net::TcpListener::bind(("127.0.0.1", port as u16)) {
+            listeners.push(listener);
+        }
+    }
     listeners
         .iter()
         .map(|l| l.local_addr().expect("local address").to_string())
