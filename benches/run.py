@@ -4,7 +4,8 @@
 Builds the `bench` binary (release), then for every Nexmark query and word count runs
 pathflow, hand-written differential dataflow (dd) and, for word count, the single-threaded
 floor, each `--runs` times, interleaved, on the same input, and takes medians. Pathway runs
-q0-q4 and word count over the same data dumped to CSV (skipped with a note when its
+q0-q8 and word count over the same data dumped to CSV, and its result is checked against
+the dumped one (skipped with a note when its
 virtualenv, target/pathway-venv, is missing: `python3 -m venv target/pathway-venv &&
 target/pathway-venv/bin/pip install pathway`). Finally streaming word count is run at
 increasing rates for the latency curve.
@@ -18,6 +19,8 @@ Usage (from the repository root): python3 benches/run.py [--events N] [--words N
 """
 
 import argparse
+import collections
+import csv
 import json
 import os
 import platform
@@ -34,7 +37,7 @@ PATHWAY_PYTHON = os.path.join(ROOT, "target", "pathway-venv", "bin", "python")
 PATHWAY_SCRIPT = os.path.join(ROOT, "benches", "pathway", "queries.py")
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 QUERIES = [f"q{i}" for i in range(9)]
-PATHWAY_QUERIES = ["q0", "q1", "q2", "q3", "q4", "wordcount"]
+PATHWAY_QUERIES = QUERIES + ["wordcount"]
 
 
 def bench(args):
@@ -70,6 +73,38 @@ def instructions(args):
         raise RuntimeError(f"callgrind bench {' '.join(args)} failed:\n{out.stderr[-2000:]}")
     refs = next(l for l in out.stderr.splitlines() if "I   refs:" in l)
     return int(refs.split(":", 1)[1].strip().replace(",", ""))
+
+
+def pathway_agrees(directory):
+    """Whether Pathway's result (`pathway-result.csv`: its columns plus `time` and `diff`)
+    holds the same rows as the dumped result (`result.csv`), floats compared to 6 places.
+    Pathway cannot name a column `id`; its queries name that column after what it holds
+    (`auction` in q3, `person` in q8), the one column the dumped result does not have."""
+    def read(name):
+        with open(os.path.join(directory, name), newline="") as f:
+            reader = csv.DictReader(f)
+            return reader.fieldnames, list(reader)
+
+    def normalized(value):
+        try:
+            return round(float(value), 6)
+        except ValueError:
+            return value
+
+    columns, expected_rows = read("result.csv")
+    names, rows = read("pathway-result.csv")
+    renamed = {name: name for name in names}
+    unknown = set(names) - set(columns) - {"time", "diff"}
+    if "id" in columns and len(unknown) == 1:
+        renamed[unknown.pop()] = "id"
+    expected = collections.Counter(
+        tuple(normalized(row[c]) for c in columns) for row in expected_rows
+    )
+    got = collections.Counter()
+    for row in rows:
+        row = {renamed[k]: v for k, v in row.items()}
+        got[tuple(normalized(row.get(c, "")) for c in columns)] += int(row.get("diff", 1))
+    return +got == expected
 
 
 def median_of(runs, key):
@@ -170,7 +205,8 @@ def main():
             try:
                 runs = [pathway(query, directory, size, args.workers)
                         for _ in range(args.pathway_runs)]
-                row["pathway"] = {"events_per_s": median_of(runs, "events_per_s")}
+                row["pathway"] = {"events_per_s": median_of(runs, "events_per_s"),
+                                  "agrees": pathway_agrees(directory)}
             except RuntimeError as error:
                 print(error, file=sys.stderr)
             print(query, "pathway", row["pathway"], file=sys.stderr)
@@ -221,7 +257,8 @@ def write_readme(args, rows, curve, seconds):
         pf, dd = row["pathflow"], row["dd"]
         floor, pw_, counts = row.get("floor"), row.get("pathway"), row.get("instructions")
         same = "yes" if pf["fingerprint"] == dd["fingerprint"] and (
-            floor is None or floor["fingerprint"] == pf["fingerprint"]) else "**no**"
+            floor is None or floor["fingerprint"] == pf["fingerprint"]) and (
+            pw_ is None or pw_.get("agrees", False)) else "**no**"
         # Times, not rates, for the floor: pathflow/floor is how many times the floor's time.
         vs_floor = fmt_ratio(floor["events_per_s"], pf["events_per_s"]) if floor else "—"
         lines.append(

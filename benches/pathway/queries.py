@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Nexmark q0-q4 and word count on Pathway, over the CSV files `bench --dump` writes.
+"""Nexmark q0-q8 and word count on Pathway, over the CSV files `bench --dump` writes.
 
 Usage: queries.py QUERY DIR [--events N]
 
@@ -117,12 +117,104 @@ def q4(d):
     )
 
 
+def window_start(time, size=10_000):
+    """The start of the tumbling window of `size` ms holding `time`."""
+    return time // size * size
+
+
+def q5(d):
+    bid = read(d, "bid.csv", Bid)
+    # Sliding windows of 10 s every 2 s: a bid is in the five windows starting at the last
+    # 2 s boundary at or before it and the four before that (none before time 0).
+    placed = [
+        bid.select(pw.this.auction, start=window_start(pw.this.dateTime, 2_000) - back)
+        for back in range(0, 10_000, 2_000)
+    ]
+    windowed = placed[0].concat_reindex(*placed[1:]).filter(pw.this.start >= 0)
+    counts = windowed.groupby(pw.this.start, pw.this.auction).reduce(
+        pw.this.start, pw.this.auction, num=pw.reducers.count()
+    )
+    most = counts.groupby(pw.this.start).reduce(pw.this.start, most=pw.reducers.max(pw.this.num))
+    return counts.join(
+        most, pw.left.start == pw.right.start, pw.left.num == pw.right.most
+    ).select(
+        window_start=pw.left.start, window_end=pw.left.start + 10_000,
+        auction=pw.left.auction, num=pw.left.num,
+    )
+
+
+def q6(d):
+    auction = read(d, renamed(d, "auction.csv", "auction"), Auction)
+    bid = read(d, "bid.csv", Bid)
+    person = read(d, renamed(d, "person.csv", "person"), Person)
+    joined = auction.join(bid, pw.left.auction == pw.right.auction).select(
+        auction=pw.left.auction, seller=pw.left.seller, opens=pw.left.dateTime,
+        expires=pw.left.expires, price=pw.right.price, at=pw.right.dateTime,
+    )
+    placed = joined.filter((pw.this.at >= pw.this.opens) & (pw.this.at <= pw.this.expires))
+    winners = placed.groupby(pw.this.auction, pw.this.seller, pw.this.expires).reduce(
+        pw.this.auction, pw.this.seller, pw.this.expires, price=pw.reducers.max(pw.this.price)
+    )
+    times = person.select(pw.this.dateTime).concat_reindex(
+        auction.select(pw.this.dateTime), bid.select(pw.this.dateTime)
+    )
+    now = times.reduce(now=pw.reducers.max(pw.this.dateTime))
+    closed = winners.join(now).filter(pw.this.expires <= pw.this.now)
+    closed = closed.select(pw.left.seller, pw.left.expires, pw.left.auction, pw.left.price)
+    per_seller = closed.groupby(pw.this.seller).reduce(
+        pw.this.seller,
+        last=pw.reducers.sorted_tuple(
+            pw.make_tuple(pw.this.expires, pw.this.auction, pw.this.price)
+        ),
+    )
+
+    def average_of_last(closed):
+        last = closed[-10:]
+        return sum(price for _, _, price in last) / len(last)
+
+    return per_seller.select(
+        pw.this.seller, avg=pw.apply_with_type(average_of_last, float, pw.this.last)
+    )
+
+
+def q7(d):
+    bid = read(d, "bid.csv", Bid)
+    windowed = bid.select(*pw.this, start=window_start(pw.this.dateTime))
+    highest = windowed.groupby(pw.this.start).reduce(
+        pw.this.start, maxprice=pw.reducers.max(pw.this.price)
+    )
+    return windowed.join(
+        highest, pw.left.start == pw.right.start, pw.left.price == pw.right.maxprice
+    ).select(
+        pw.left.auction, pw.left.price, pw.left.bidder, pw.left.dateTime, pw.left.extra
+    )
+
+
+def q8(d):
+    person = read(d, renamed(d, "person.csv", "person"), Person)
+    auction = read(d, renamed(d, "auction.csv", "auction"), Auction)
+    registered = person.select(
+        pw.this.person, pw.this.name, start=window_start(pw.this.dateTime)
+    )
+    opened = (
+        auction.select(pw.this.seller, start=window_start(pw.this.dateTime))
+        .groupby(pw.this.seller, pw.this.start)
+        .reduce(pw.this.seller, pw.this.start)
+    )
+    return registered.join(
+        opened, pw.left.person == pw.right.seller, pw.left.start == pw.right.start
+    ).select(person=pw.left.person, name=pw.left.name, window_start=pw.left.start)
+
+
 def wordcount(d):
     words = read(d, "words.csv", Word)
     return words.groupby(pw.this.word).reduce(pw.this.word, count=pw.reducers.count())
 
 
-QUERIES = {"q0": q0, "q1": q1, "q2": q2, "q3": q3, "q4": q4, "wordcount": wordcount}
+QUERIES = {
+    "q0": q0, "q1": q1, "q2": q2, "q3": q3, "q4": q4, "q5": q5, "q6": q6, "q7": q7, "q8": q8,
+    "wordcount": wordcount,
+}
 
 
 def main():
