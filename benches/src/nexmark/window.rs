@@ -1,8 +1,9 @@
 //! Event-time windows, by mapping each event to the start(s) of its window(s).
 //!
-//! Until pathflow's window operators land, q5, q7 and q8 group by window start. That is
-//! exact for a batch run and for any streaming run's final result; it keeps every window's
-//! state open forever, which the window operators will free once a window closes.
+//! q5, q7 and q8 group by window start in every system (pathflow, dd, Pathway), so the
+//! systems run the same plan. That is exact for a batch run and for any streaming run's
+//! final result; it keeps every window's state open forever, which pathflow's event-time
+//! window operators (`pathflow::window`) would free once a window closes.
 
 /// Tumbling and sliding windows are 10 seconds long.
 pub const SIZE_MS: u64 = 10_000;
