@@ -731,7 +731,10 @@ pub fn free_addresses(n: usize) -> Vec<String> {
         if listeners.len() == n {
             break;
         }
-        assert!(attempt < 10_000, "no free loopback port below {ephemeral_low}");
+        assert!(
+            attempt < 10_000,
+            "no free loopback port below {ephemeral_low}"
+        );
         let span = u64::from(ephemeral_low.saturating_sub(low).max(1));
         let port = low + (random.hash_one(attempt) % span) as u32;
         if let Ok(listener) = std::net::TcpListener::bind(("127.0.0.1", port as u16)) {
