@@ -207,9 +207,9 @@ def main():
                         for _ in range(args.pathway_runs)]
                 row["pathway"] = {"events_per_s": median_of(runs, "events_per_s"),
                                   "agrees": pathway_agrees(directory)}
+                print(query, "pathway", row["pathway"], file=sys.stderr)
             except RuntimeError as error:
                 print(error, file=sys.stderr)
-            print(query, "pathway", row["pathway"], file=sys.stderr)
         rows.append(row)
 
     curve = []
